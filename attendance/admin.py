@@ -1,0 +1,84 @@
+from django.contrib import admin
+
+from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
+
+from .models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
+
+
+class LockedWithMeetingMixin:
+    """Attendance, jäv, votes and reservations freeze with the protokoll."""
+
+    meeting_path = "meeting"
+
+    def _meeting(self, obj):
+        for part in self.meeting_path.split("__"):
+            obj = getattr(obj, part)
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not (obj and self._meeting(obj).is_locked)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not (obj and self._meeting(obj).is_locked)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+    committee_lookup = "meeting__committee"
+    list_display = ["person", "meeting", "status", "capacity", "serving", "replaces", "arrived_at", "left_at"]
+    list_filter = ["status", "capacity", "serving", "meeting__committee"]
+    search_fields = ["person__first_name", "person__last_name", "person__represents"]
+    autocomplete_fields = ["person", "replaces", "meeting"]
+    raw_id_fields = ["from_paragraph", "to_paragraph"]
+    list_select_related = ["person__party", "meeting__committee", "replaces"]
+
+
+@admin.register(AbsenceNotice)
+class AbsenceNoticeAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+    committee_lookup = "meeting__committee"
+    list_display = ["person", "meeting", "reported_at", "substitute", "substitute_confirmed_at"]
+    list_filter = ["meeting__committee"]
+    search_fields = ["person__first_name", "person__last_name"]
+    autocomplete_fields = ["person", "substitute", "meeting"]
+    readonly_fields = ["reported_at", "reported_by"]
+
+
+@admin.register(Disqualification)
+class DisqualificationAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+    committee_lookup = "paragraph__meeting__committee"
+    meeting_path = "paragraph__meeting"
+    list_display = ["person", "paragraph", "substitute", "reason"]
+    list_filter = ["paragraph__meeting__committee"]
+    search_fields = ["person__first_name", "person__last_name", "paragraph__title"]
+    autocomplete_fields = ["person", "substitute"]
+    raw_id_fields = ["paragraph"]
+
+
+class BallotInline(ScopedInlineMixin, admin.TabularInline):
+    model = Ballot
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Vote)
+class VoteAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+    committee_lookup = "paragraph__meeting__committee"
+    meeting_path = "paragraph__meeting"
+    list_display = ["paragraph", "kind", "is_election", "result", "casting_vote_used"]
+    list_filter = ["kind", "is_election", "paragraph__meeting__committee"]
+    search_fields = ["paragraph__title", "proposition_yes", "proposition_no"]
+    raw_id_fields = ["paragraph"]
+    inlines = [BallotInline]
+
+
+@admin.register(Reservation)
+class ReservationAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+    committee_lookup = "paragraph__meeting__committee"
+    meeting_path = "paragraph__meeting"
+    list_display = ["person", "paragraph", "submitted_at"]
+    list_filter = ["paragraph__meeting__committee"]
+    search_fields = ["person__first_name", "person__last_name", "paragraph__title", "text"]
+    autocomplete_fields = ["person"]
+    raw_id_fields = ["paragraph"]

@@ -1,0 +1,201 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
+from django.utils.translation import gettext_lazy as _
+
+from committees.admin import CommitteeScopedAdminMixin
+
+from .models import Case, DelegatedDecision, DelegationPoint, Document, Motion, Remiss
+from .services import case_register, diarienummer_parse
+
+
+class CaseRegisterForm(forms.ModelForm):
+    """Registering an ärende: the diarienummer is allocated unless one from elsewhere is given."""
+
+    diarienummer = forms.CharField(
+        label=_("diarienummer"),
+        required=False,
+        help_text=_(
+            "Leave empty to allocate the next number. Enter one only for a case "
+            'registered elsewhere, e.g. "RJL 2022/2018".'
+        ),
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "organisation",
+            "title",
+            "registered_on",
+            "committee",
+            "responsible",
+            "status",
+            "confidential",
+            "osl_reference",
+        ]
+
+    def clean_diarienummer(self):
+        value = self.cleaned_data.get("diarienummer", "").strip()
+        if value:
+            prefix, year, serial = diarienummer_parse(value)
+            if Case.objects.filter(prefix=prefix, year=year, serial=serial).exists():
+                raise ValidationError(
+                    _("Diarienummer %(number)s is already in use."), params={"number": value}
+                )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("confidential") and not cleaned.get("osl_reference"):
+            self.add_error("osl_reference", _("A confidential case needs its OSL ground."))
+        return cleaned
+
+    def _post_clean(self):
+        # prefix, year and serial come from the service (which runs full_clean() before
+        # saving), so the form only copies its fields onto the instance here.
+        self.instance = construct_instance(self, self.instance, self._meta.fields)
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["diarienummer", "title", "committee", "registered_on", "status", "confidential"]
+    list_filter = ["status", "year", "committee", "confidential"]
+    search_fields = ["title", "prefix", "=serial"]
+    readonly_fields = ["prefix", "year", "serial"]
+    autocomplete_fields = ["responsible"]
+    list_select_related = ["committee"]
+
+    @admin.display(description=_("diarienummer"), ordering="serial")
+    def diarienummer(self, obj):
+        return obj.diarienummer
+
+    def get_search_results(self, request, queryset, search_term):
+        # "RJL 2022/2018" or "2022/2018" finds the case by its number.
+        term = search_term.strip()
+        if "/" in term:
+            head, _sep, serial = term.rpartition("/")
+            year = head.split()[-1] if head.split() else ""
+            if year.isdigit() and serial.isdigit():
+                return queryset.filter(year=int(year), serial=int(serial)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CaseRegisterForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [
+                "organisation",
+                "diarienummer",
+                "title",
+                "registered_on",
+                "committee",
+                "responsible",
+                "status",
+                "confidential",
+                "osl_reference",
+            ]
+        return super().get_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new case gets the next diarienummer of the series, unless one was entered.
+        created = case_register(
+            organisation=obj.organisation,
+            title=obj.title,
+            diarienummer=form.cleaned_data.get("diarienummer", ""),
+            registered_on=obj.registered_on,
+            committee=obj.committee,
+            responsible=obj.responsible,
+            confidential=obj.confidential,
+            osl_reference=obj.osl_reference,
+        )
+        obj.pk = created.pk
+        obj.prefix, obj.year, obj.serial = created.prefix, created.year, created.serial
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "case", "registration_id", "date", "confidential"]
+    list_filter = ["kind", "confidential", "date"]
+    search_fields = ["title", "registration_id", "case__title", "sha256"]
+    readonly_fields = [
+        "sha256",
+        "size",
+        "content_type",
+        "page_count",
+        "original_name",
+        "created_at",
+        "created_by",
+    ]
+    autocomplete_fields = ["case"]
+    list_select_related = ["case"]
+
+
+@admin.register(Remiss)
+class RemissAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "sender", "received_on", "answer_by", "responsible", "status", "committee"]
+    list_filter = ["status", "committee", "direction", "received_on"]
+    search_fields = ["title", "sender", "registration_id", "case__title"]
+    autocomplete_fields = ["case", "responsible", "answer_document"]
+    filter_horizontal = ["documents"]
+    raw_id_fields = ["answered_by_paragraph"]
+    date_hierarchy = "received_on"
+    list_select_related = ["responsible", "committee"]
+
+
+@admin.register(Motion)
+class MotionAdmin(admin.ModelAdmin):
+    list_display = ["title", "submitted_on", "raised_on", "answer_by", "preparing_committee", "status"]
+    list_filter = ["status", "preparing_committee"]
+    search_fields = ["title", "case__title", "submitters__last_name"]
+    autocomplete_fields = ["case", "submitters", "document"]
+    raw_id_fields = ["answered_by_paragraph"]
+
+
+@admin.register(DelegationPoint)
+class DelegationPointAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "description", "delegate_role", "committee", "decided_on", "valid_to"]
+    list_filter = ["committee", "decided_on"]
+    search_fields = ["code", "description", "delegate_role"]
+
+
+@admin.register(DelegatedDecision)
+class DelegatedDecisionAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+    committee_lookup = "point__committee"
+    list_display = [
+        "number_label",
+        "description",
+        "decided_on",
+        "decision_maker",
+        "point",
+        "case",
+        "reported_at_meeting",
+    ]
+    list_filter = ["point__committee", "year", "point"]
+    search_fields = [
+        "description",
+        "registration_id",
+        "counterpart",
+        "decision_maker__last_name",
+        "point__code",
+    ]
+    autocomplete_fields = ["decision_maker", "responsible", "case", "document", "point"]
+    raw_id_fields = ["reported_in_paragraph"]
+    list_select_related = ["decision_maker", "point", "case", "reported_at_meeting__committee"]
+
+    @admin.display(description=_("number"), ordering="decision_maker_number")
+    def number_label(self, obj):
+        return obj.number_label
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "point" and not request.user.is_superuser:
+            kwargs["queryset"] = DelegationPoint.objects.filter(committee__in=self.scoped_committees(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

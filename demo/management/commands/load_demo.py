@@ -1,0 +1,494 @@
+"""Load the demo data of Region Jönköpings län (demo/data/*.json) into the database.
+
+The data was extracted once from the real seed documents (see demo/data/README.md);
+nothing here reads the seeds. Every row is found by a natural key (diarienummer,
+names, committee and start, committee/year/§ number …) and only written when it is
+new or differs, so running the command again leaves the database as it was.
+"""
+
+import json
+import unicodedata
+import uuid
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from attendance.models import Attendance
+from cases.models import Case, DelegatedDecision, DelegationPoint, Motion, Remiss
+from cases.services import diarienummer_parse
+from committees.models import Assignment, Committee, Organisation, Party, Person
+from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
+from meetings.models import AgendaItem, Justering, Meeting, Paragraph, Signature
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+DEMO_PASSWORD = "paragraf-demo"  # demo only: never use these logins outside a demo
+DEMO_EMAIL_DOMAIN = "example.org"  # reserved domain: demo mail can never reach a real person
+
+# The demo logins, printed by this command (and by README / `make demo`).
+DEMO_LOGINS = [
+    {
+        "username": "sekreterare",
+        "password": DEMO_PASSWORD,
+        "person": "Linda Byman",
+        "description": "nämndsekreterare: ANA, its presidium and kulturutskott",
+        "is_staff": True,
+        "is_superuser": False,
+        "groups": (SECRETARY_GROUP,),
+    },
+    {
+        "username": "forum-sekreterare",
+        "password": DEMO_PASSWORD,
+        "person": "Josefine Colliander",
+        "description": "sekreterare: Kommunalt forum",
+        "is_staff": True,
+        "is_superuser": False,
+        "groups": (SECRETARY_GROUP,),
+    },
+    {
+        "username": "ordforande",
+        "password": DEMO_PASSWORD,
+        "person": "Per Eriksson",
+        "description": "ordförande (C): ANA and its presidium",
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": (),
+    },
+    {
+        "username": "justerare",
+        "password": DEMO_PASSWORD,
+        "person": "Kerstin Hammar",
+        "description": "ledamot (M) of Kommunalt forum, justerare 2024-10-11",
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": (),
+    },
+    {
+        "username": "tjansteperson",
+        "password": DEMO_PASSWORD,
+        "person": "Peter Friberg",
+        "description": "tjänsteperson: ANA (sektionschef)",
+        "is_staff": True,
+        "is_superuser": False,
+        "groups": (OFFICIAL_GROUP,),
+    },
+    {
+        "username": "admin",
+        "password": DEMO_PASSWORD,
+        "person": None,
+        "description": "superuser",
+        "is_staff": True,
+        "is_superuser": True,
+        "groups": (),
+    },
+]
+
+
+def demo_email(first_name: str, last_name: str) -> str:
+    """Demo address: "Rachel De Basso" → rachel.de.basso@example.org (accents folded)."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}".lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    local = ".".join("".join(ch for ch in part if ch.isalnum() or ch == "-") for part in text.split())
+    return f"{local}@{DEMO_EMAIL_DOMAIN}"
+
+
+class DemoLoader:
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.created = Counter()
+        self.updated = Counter()
+        self.people: dict[str, Person] = {}
+        self.committees: dict[str, Committee] = {}
+        self.cases: dict[str, Case] = {}
+        self.users = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def read(self, name: str):
+        path = self.data_dir / name
+        if not path.exists():
+            raise CommandError(f"Missing demo data file {path}.")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def upsert(self, model, lookup: dict, defaults: dict | None = None):
+        """Find by natural key; create, or save only the fields that differ."""
+        defaults = defaults or {}
+        obj = model.objects.filter(**lookup).order_by("pk").first()
+        if obj is None:
+            obj = model(**lookup, **defaults)
+            obj.save()
+            self.created[model._meta.label] += 1
+            return obj
+        changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
+        if changed:
+            for name in changed:
+                setattr(obj, name, defaults[name])
+            obj.save(update_fields=changed)
+            self.updated[model._meta.label] += 1
+        return obj
+
+    @staticmethod
+    def add_missing(related_manager, objects):
+        """Add to a many-to-many only what is missing (no needless writes on a second run)."""
+        present = set(related_manager.values_list("pk", flat=True))
+        missing = [obj for obj in objects if obj.pk not in present]
+        if missing:
+            related_manager.add(*missing)
+
+    def dt(self, text):
+        return datetime.fromisoformat(text).replace(tzinfo=self.tz) if text else None
+
+    @staticmethod
+    def day(text):
+        return date.fromisoformat(text) if text else None
+
+    def person(self, name):
+        if not name:
+            return None
+        try:
+            return self.people[name]
+        except KeyError:
+            raise CommandError(f"Demo data names an unknown person: {name!r}.") from None
+
+    def case(self, diarienummer):
+        return self.cases[diarienummer] if diarienummer else None
+
+    def meeting_ref(self, ref):
+        return Meeting.objects.get(committee=self.committees[ref["committee"]], start=self.dt(ref["start"]))
+
+    # -- steps -----------------------------------------------------------------------------
+    def run(self):
+        self.load_organisation()
+        self.load_committees()
+        self.load_people()
+        self.load_logins()
+        self.load_assignments()
+        self.load_cases()
+        for name in (
+            "meetings_kommunalt_forum.json",
+            "meetings_history.json",
+            "meeting_ana_2022-10-12.json",
+        ):
+            for meeting in self.read(name):
+                self.load_meeting(meeting)
+        self.load_delegation()
+        self.load_remisser()
+        self.load_motions()
+
+    def load_organisation(self):
+        data = self.read("organisation.json")
+        org = data["organisation"]
+        self.organisation = self.upsert(
+            Organisation,
+            {"diarium_prefix": org["diarium_prefix"]},
+            {key: value for key, value in org.items() if key != "diarium_prefix"},
+        )
+        self.parties = {
+            party["abbreviation"]: self.upsert(
+                Party, {"abbreviation": party["abbreviation"]}, {"name": party["name"]}
+            )
+            for party in data["parties"]
+        }
+
+    def load_committees(self):
+        for row in self.read("committees.json"):
+            self.committees[row["short_name"]] = self.upsert(
+                Committee,
+                {"organisation": self.organisation, "short_name": row["short_name"]},
+                {
+                    "name": row["name"],
+                    "slug": row["slug"],
+                    "kind": row["kind"],
+                    "parent": self.committees[row["parent"]] if row["parent"] else None,
+                    "default_location": row["default_location"],
+                },
+            )
+
+    def load_people(self):
+        for row in self.read("people.json"):
+            first, last = row["first_name"], row["last_name"]
+            self.people[f"{first} {last}"] = self.upsert(
+                Person,
+                {"first_name": first, "last_name": last},
+                {
+                    "party": self.parties[row["party"]] if row["party"] else None,
+                    "represents": row["represents"],
+                    "title": row["title"],
+                    "email": demo_email(first, last),
+                },
+            )
+
+    def load_logins(self):
+        groups = ensure_groups()
+
+        user_model = get_user_model()
+        for spec in DEMO_LOGINS:
+            person = self.person(spec["person"])
+            wanted = {
+                "is_active": True,
+                "is_staff": spec["is_staff"],
+                "is_superuser": spec["is_superuser"],
+                "first_name": person.first_name if person else "",
+                "last_name": person.last_name if person else "",
+                "email": person.email if person else f"{spec['username']}@{DEMO_EMAIL_DOMAIN}",
+            }
+            user = self.upsert(user_model, {"username": spec["username"]}, wanted)
+            if not user.check_password(spec["password"]):
+                user.set_password(spec["password"])
+                user.save(update_fields=["password"])
+            self.add_missing(user.groups, [groups[name] for name in spec["groups"]])
+            if person and person.user_id != user.pk:
+                Person.objects.filter(user=user).exclude(pk=person.pk).update(user=None)
+                person.user = user
+                person.save(update_fields=["user"])
+            self.users[spec["username"]] = user
+
+    def load_assignments(self):
+        for row in self.read("assignments.json"):
+            self.upsert(
+                Assignment,
+                {
+                    "person": self.person(row["person"]),
+                    "committee": self.committees[row["committee"]],
+                    "role": row["role"],
+                    "valid_from": None,
+                },
+                {
+                    "substitute_order": row["substitute_order"],
+                    "title": row["title"],
+                    "receives_kallelse": row["receives_kallelse"],
+                    "order": row["order"],
+                    "valid_to": None,
+                },
+            )
+
+    def load_cases(self):
+        for row in self.read("cases.json"):
+            prefix, year, serial = diarienummer_parse(row["diarienummer"])
+            self.cases[row["diarienummer"]] = self.upsert(
+                Case,
+                {"prefix": prefix, "year": year, "serial": serial},
+                {
+                    "organisation": self.organisation,
+                    "title": row["title"],
+                    "registered_on": self.day(row["registered_on"]),
+                    "committee": self.committees[row["committee"]] if row["committee"] else None,
+                    "responsible": self.person(row["responsible"]),
+                    "status": row["status"],
+                },
+            )
+
+    def load_meeting(self, row):
+        committee = self.committees[row["committee"]]
+        start = self.dt(row["start"])
+        reference = row["signature_reference"] or str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"paragraf-demo:{committee.slug}:{row['start']}")
+        )
+        meeting = self.upsert(
+            Meeting,
+            {"committee": committee, "start": start},
+            {
+                "end": self.dt(row["end"]),
+                "location": row["location"],
+                "status": row["status"],
+                "secretary": self.person(row["secretary"]),
+                "chair": self.person(row["chair"]),
+                "attendance_as_annex": row["attendance_as_annex"],
+                "agenda_published": row["agenda_published"],
+                "signature_reference": uuid.UUID(reference),
+                "note": row["note"],
+            },
+        )
+        for item in row["items"]:
+            agenda_item = self.upsert(
+                AgendaItem,
+                {"meeting": meeting, "order": item["order"]},
+                {
+                    "section": item["section"],
+                    "title": item["title"],
+                    "kind": item["kind"],
+                    "case": self.case(item["case"]),
+                    "proposal": item["proposal"],
+                    "summary": item["summary"],
+                    "presenter": item["presenter"],
+                    "time_note": item["time_note"],
+                },
+            )
+            paragraph = item["paragraph"]
+            if paragraph:
+                self.upsert(
+                    Paragraph,
+                    {"committee": committee, "year": start.year, "number": paragraph["number"]},
+                    {
+                        "meeting": meeting,
+                        "agenda_item": agenda_item,
+                        "order": item["order"],
+                        "title": item["title"],
+                        "case": self.case(item["case"]),
+                        "decision": paragraph["decision"],
+                        "summary": paragraph["summary"],
+                        "basis": paragraph["basis"],
+                        "motions": paragraph["motions"],
+                        "procedure": paragraph["procedure"],
+                        "send_to": paragraph["send_to"],
+                        "notes": paragraph["notes"],
+                    },
+                )
+        for row_attendance in row["attendance"]:
+            self.upsert(
+                Attendance,
+                {"meeting": meeting, "person": self.person(row_attendance["person"])},
+                {
+                    "status": row_attendance["status"],
+                    "capacity": row_attendance["capacity"],
+                    "serving": row_attendance["serving"],
+                },
+            )
+        if row["justering"]:
+            justering_row = row["justering"]
+            justering = self.upsert(
+                Justering,
+                {"meeting": meeting},
+                {
+                    "deadline": self.day(justering_row["deadline"]),
+                    "frozen_at": self.dt(justering_row["frozen_at"]),
+                    "completed_at": self.dt(justering_row["completed_at"]),
+                },
+            )
+            for order, signature in enumerate(justering_row["signatures"], start=1):
+                person = self.person(signature["person"])
+                self.upsert(
+                    Signature,
+                    {"justering": justering, "person": person, "role": signature["role"]},
+                    {
+                        "order": order,
+                        "signed_at": self.dt(signature["signed_at"]),
+                        "signed_by": person.user,
+                    },
+                )
+
+    def load_delegation(self):
+        data = self.read("delegationsbeslut.json")
+        committee = self.committees[data["committee"]]
+        meeting = self.meeting_ref(data["reported_at_meeting"])
+        points = {}
+        for row in data["points"]:
+            points[row["code"]] = self.upsert(
+                DelegationPoint,
+                {
+                    "committee": committee,
+                    "code": row["code"],
+                    "decided_on": self.day(row["decided_on"]),
+                },
+                {
+                    "description": row["description"],
+                    "delegate_role": row["delegate_role"],
+                    "limits": row["limits"],
+                },
+            )
+        for row in data["decisions"]:
+            self.upsert(
+                DelegatedDecision,
+                {
+                    "decision_maker": self.person(row["decision_maker"]),
+                    "year": row["year"],
+                    "decision_maker_number": row["number"],
+                },
+                {
+                    "registration_id": row["registration_id"],
+                    "decided_on": self.day(row["decided_on"]),
+                    "description": row["description"],
+                    "counterpart": row["counterpart"],
+                    "case": self.case(row["case"]),
+                    "point": points[row["point"]],
+                    "responsible": self.person(row["responsible"]),
+                    "reported_at_meeting": meeting,
+                },
+            )
+
+    def load_remisser(self):
+        data = self.read("remisser.json")
+        committee = self.committees[data["committee"]]
+        meeting = self.meeting_ref(data["reported_at_meeting"])
+        for row in data["remisser"]:
+            self.upsert(
+                Remiss,
+                {"committee": committee, "registration_id": row["registration_id"]},
+                {
+                    "direction": row["direction"],
+                    "title": row["title"],
+                    "case": self.case(row["case"]),
+                    "sender": row["sender"],
+                    "received_on": self.day(row["received_on"]),
+                    "answer_by": self.day(row["answer_by"]),
+                    "responsible": self.person(row["responsible"]),
+                    "department": row["department"],
+                    "document_type": row["document_type"],
+                    "status": row["status"],
+                    "status_date": self.day(row["status_date"]),
+                    "reported_at_meeting": meeting,
+                },
+            )
+
+    def load_motions(self):
+        for row in self.read("motioner.json"):
+            motion = self.upsert(
+                Motion,
+                {"case": self.case(row["case"])},
+                {
+                    "title": row["title"],
+                    "submitted_on": self.day(row["submitted_on"]),
+                    "raised_on": self.day(row["raised_on"]),
+                    "preparing_committee": self.committees[row["preparing_committee"]],
+                    "answer_by": self.day(row["answer_by"]),
+                    "status": row["status"],
+                },
+            )
+            motion.submitters.set([self.person(name) for name in row["submitters"]])
+
+
+def summary_counts() -> str:
+    counts = [
+        (Committee.objects.count(), "committees"),
+        (Person.objects.count(), "people"),
+        (Meeting.objects.count(), "meetings"),
+        (AgendaItem.objects.count(), "agenda items"),
+        (Paragraph.objects.count(), "paragraphs"),
+        (DelegatedDecision.objects.count(), "delegationsbeslut"),
+        (Remiss.objects.count(), "remisser"),
+    ]
+    return ", ".join(f"{number} {label}" for number, label in counts)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data (Region Jönköpings län: Kommunalt forum, ANA and the motion "
+        "Kultur för hälsa) and the demo logins. Safe to run again."
+    )
+
+    def handle(self, *args, **options):
+        loader = DemoLoader(DATA_DIR)
+        with transaction.atomic():
+            loader.run()
+
+        if options["verbosity"] >= 2:
+            for label in sorted(set(loader.created) | set(loader.updated)):
+                self.stdout.write(
+                    f"  {label}: {loader.created[label]} created, {loader.updated[label]} updated"
+                )
+        changes = sum(loader.created.values()) + sum(loader.updated.values())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({changes} rows created or updated)."))
+        self.stdout.write("Demo logins (demo only):")
+        width = max(len(spec["username"]) for spec in DEMO_LOGINS)
+        for spec in DEMO_LOGINS:
+            who = f"{spec['person']}, " if spec["person"] else ""
+            self.stdout.write(
+                f"  {spec['username']:<{width}}  {spec['password']}  {who}{spec['description']}"
+            )
+        self.stdout.write(f"Totals: {summary_counts()}.")

@@ -1,0 +1,581 @@
+"""Meetings, agenda items, paragraphs (§), justering, anslag and the documents built from them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Document
+from committees.models import Committee, Person
+
+
+class MeetingQuerySet(models.QuerySet):
+    def for_secretary(self, user):
+        return self.filter(committee__in=Committee.objects.for_secretary(user))
+
+
+class Meeting(models.Model):
+    """A sammanträde of a committee, following the life of a meeting in DESIGN.md."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        AGENDA_DRAFTED = "agenda", _("agenda drafted")
+        SUMMONED = "summoned", _("kallelse sent")
+        HELD = "held", _("held")
+        PROTOKOLL_DRAFTED = "drafted", _("protokoll drafted")
+        READY_FOR_JUSTERING = "frozen", _("ready for justering")
+        JUSTERAT = "justerat", _("justerat")
+        POSTED = "posted", _("anslag posted")
+        TAKEN_DOWN = "taken_down", _("anslag taken down")
+        ARCHIVED = "archived", _("archived")
+        CANCELLED = "cancelled", _("cancelled")
+
+    # From status → the statuses it may move to. The one place the life of a meeting is written.
+    TRANSITIONS = {
+        Status.PLANNED: {Status.AGENDA_DRAFTED, Status.CANCELLED},
+        Status.AGENDA_DRAFTED: {Status.SUMMONED, Status.PLANNED, Status.CANCELLED},
+        Status.SUMMONED: {Status.HELD, Status.AGENDA_DRAFTED, Status.CANCELLED},
+        Status.HELD: {Status.PROTOKOLL_DRAFTED},
+        Status.PROTOKOLL_DRAFTED: {Status.READY_FOR_JUSTERING},
+        Status.READY_FOR_JUSTERING: {Status.JUSTERAT, Status.PROTOKOLL_DRAFTED},
+        Status.JUSTERAT: {Status.POSTED},
+        Status.POSTED: {Status.TAKEN_DOWN},
+        Status.TAKEN_DOWN: {Status.ARCHIVED},
+        Status.ARCHIVED: set(),
+        Status.CANCELLED: set(),
+    }
+    # Once here, nothing in the protokoll may change.
+    LOCKED_STATUSES = {
+        Status.READY_FOR_JUSTERING,
+        Status.JUSTERAT,
+        Status.POSTED,
+        Status.TAKEN_DOWN,
+        Status.ARCHIVED,
+    }
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("committee")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    location = models.CharField(_("place"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    secretary = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("secretary"),
+    )
+    chair = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chair of the meeting"),
+    )
+    agenda_published = models.BooleanField(
+        _("agenda published"),
+        default=False,
+        help_text=_("Show the public part of the agenda on the public meeting calendar."),
+    )
+    attendance_as_annex = models.BooleanField(
+        _("attendance as Bilaga 1"),
+        default=False,
+        help_text=_("Print attendance as an annex instead of on the first page (large bodies)."),
+    )
+    signature_reference = models.UUIDField(
+        _("signature reference"), default=uuid.uuid4, editable=False, unique=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-start"]
+        indexes = [models.Index(fields=["committee", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="meeting_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.committee.name} {self.start:%Y-%m-%d}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in self.LOCKED_STATUSES
+
+    def can_move_to(self, status) -> bool:
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class MeetingTransition(models.Model):
+    """One step in the life of a meeting: from which status to which, by whom and when."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("meeting")
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Meeting.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Meeting.Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.from_status} → {self.to_status}"
+
+
+class AgendaTemplateItem(models.Model):
+    """A standard agenda item a committee adds in one click ("Fastställande av dagordning")."""
+
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.CASCADE,
+        related_name="agenda_template",
+        verbose_name=_("committee"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    section = models.CharField(_("section heading"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    kind = models.CharField(_("kind"), max_length=20, default="ovrigt")
+    proposal = models.TextField(_("förslag till beslut"), blank=True)
+
+    class Meta:
+        verbose_name = _("standard agenda item")
+        verbose_name_plural = _("standard agenda items")
+        ordering = ["committee", "order"]
+
+    def __str__(self):
+        return self.title
+
+
+class AgendaItem(models.Model):
+    """An item of the föredragningslista, with its ärende, förslag till beslut and handlingar."""
+
+    class Kind(models.TextChoices):
+        DECISION = "beslut", _("beslutsärende")
+        INFORMATION = "information", _("informationsärende")
+        NOTIFICATION = "anmalan", _("anmälningsärende")
+        ELECTION = "val", _("valärende")
+        OTHER = "ovrigt", _("övrigt")
+
+    class Outcome(models.TextChoices):
+        HANDLED = "", _("handled")
+        TABLED = "bordlagt", _("bordlagt")
+        WITHDRAWN = "utgar", _("utgår")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("meeting")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    section = models.CharField(
+        _("section heading"),
+        max_length=200,
+        blank=True,
+        help_text=_('For example "Beslutsärenden för nämnden".'),
+    )
+    title = models.CharField(_("title"), max_length=500)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DECISION)
+    proposal = models.TextField(_("förslag till beslut"), blank=True)
+    summary = models.TextField(_("sammanfattning"), blank=True)
+    presenter = models.CharField(_("presenter"), max_length=200, blank=True)
+    time_note = models.CharField(
+        _("time"), max_length=50, blank=True, help_text=_('For example "ca.15.00-16.30".')
+    )
+    confidential = models.BooleanField(_("confidential"), default=False)
+    osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
+    public_title = models.CharField(
+        _("public title"),
+        max_length=300,
+        blank=True,
+        help_text=_("A neutral title shown publicly for a confidential item, if allowed."),
+    )
+    added_at_meeting = models.BooleanField(_("added at the meeting"), default=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.HANDLED, blank=True
+    )
+    documents = models.ManyToManyField(
+        Document,
+        through="AgendaItemDocument",
+        blank=True,
+        related_name="agenda_items",
+        verbose_name=_("beslutsunderlag"),
+    )
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidential=False) | ~Q(osl_reference=""),
+                name="agenda_item_confidential_needs_osl",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class AgendaItemDocument(models.Model):
+    """A handling attached to an agenda item, in the chosen order."""
+
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("agenda item"),
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("document")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("beslutsunderlag")
+        verbose_name_plural = _("beslutsunderlag")
+        ordering = ["agenda_item", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "document"], name="agenda_item_document_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.document)
+
+
+class ParagraphQuerySet(models.QuerySet):
+    def for_secretary(self, user):
+        return self.filter(meeting__committee__in=Committee.objects.for_secretary(user))
+
+
+class Paragraph(models.Model):
+    """A paragraph (§) of the protokoll: one handled item, numbered in the committee's yearly series.
+
+    The number is unique per committee and calendar year (a database constraint);
+    numbering goes through `meetings.services.paragraphs_renumber`.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="paragraphs", verbose_name=_("meeting")
+    )
+    agenda_item = models.OneToOneField(
+        AgendaItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="paragraph",
+        verbose_name=_("agenda item"),
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="paragraphs",
+        verbose_name=_("paragraph series"),
+        help_text=_("The committee whose § series the number belongs to."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("§ number"))
+    order = models.PositiveIntegerField(_("order in the protokoll"), default=0)
+    title = models.CharField(_("title"), max_length=500)
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="paragraphs",
+        verbose_name=_("case"),
+    )
+    decision = models.TextField(_("beslut"), blank=True)
+    summary = models.TextField(_("sammanfattning"), blank=True)
+    basis = models.TextField(_("beslutsunderlag"), blank=True)
+    motions = models.TextField(_("yrkanden"), blank=True)
+    procedure = models.TextField(_("beslutsgång"), blank=True)
+    notes = models.TextField(_("protokollsanteckningar"), blank=True)
+    send_to = models.TextField(_("beslutet skickas till"), blank=True)
+    immediate_justering = models.BooleanField(_("omedelbar justering"), default=False)
+    confidential = models.BooleanField(_("confidential"), default=False)
+    osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
+    public_title = models.CharField(_("public title"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ParagraphQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("paragraph")
+        verbose_name_plural = _("paragraphs")
+        ordering = ["meeting", "order", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "year", "number"],
+                name="paragraph_unique_number_per_series_year",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="paragraph_number_positive"),
+            models.CheckConstraint(
+                condition=Q(confidential=False) | ~Q(osl_reference=""),
+                name="paragraph_confidential_needs_osl",
+            ),
+        ]
+
+    def __str__(self):
+        return f"§ {self.number} {self.title}"
+
+    @property
+    def label(self) -> str:
+        return f"§ {self.number}"
+
+
+class Justering(models.Model):
+    """The justering of a meeting's protokoll: who must sign, by when, and when it was complete."""
+
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.CASCADE, related_name="justering", verbose_name=_("meeting")
+    )
+    deadline = models.DateField(_("justeras senast"), null=True, blank=True)
+    frozen_at = models.DateTimeField(_("frozen"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("justerat"), null=True, blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    signed_file = models.FileField(_("signed protokoll"), upload_to="protokoll/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("justering")
+        verbose_name_plural = _("justeringar")
+
+    def __str__(self):
+        return f"{_('Justering')} {self.meeting}"
+
+
+class Signature(models.Model):
+    """One required signer of a protokoll (sekreterare, ordförande, justerare) and their signature."""
+
+    class Role(models.TextChoices):
+        SECRETARY = "sekreterare", _("sekreterare")
+        CHAIR = "ordforande", _("ordförande")
+        ADJUSTER = "justerare", _("justerare")
+
+    justering = models.ForeignKey(
+        Justering,
+        on_delete=models.CASCADE,
+        related_name="signatures",
+        verbose_name=_("justering"),
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("person")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by login"),
+    )
+    certificate_subject = models.CharField(_("certificate"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["justering", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["justering", "person", "role"], name="signature_unique_signer_role"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.person}"
+
+
+class Anslag(models.Model):
+    """A notice (tillkännagivande) on the digital anslagstavla, up for the appeal period."""
+
+    class Kind(models.TextChoices):
+        PROTOKOLL = "protokoll", _("justerat protokoll")
+        DELEGATION = "delegation", _("delegationsbeslut")
+        MEETING = "sammantrade", _("sammanträde")
+        OTHER = "ovrigt", _("other notice")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PROTOKOLL)
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="anslag", verbose_name=_("committee")
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="anslag",
+        verbose_name=_("meeting"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    posted_on = models.DateField(_("posted"))
+    appeal_ends_on = models.DateField(_("appeal period ends"), null=True, blank=True)
+    take_down_on = models.DateField(_("to be taken down"))
+    taken_down_at = models.DateTimeField(_("taken down"), null=True, blank=True)
+    storage_location = models.CharField(_("where the protokoll is kept"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("anslag")
+        verbose_name_plural = _("anslag")
+        ordering = ["-posted_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(take_down_on__gte=models.F("posted_on")),
+                name="anslag_down_after_posted",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "kind"],
+                condition=Q(kind="protokoll"),
+                name="anslag_one_per_protokoll",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class RenderedDocument(models.Model):
+    """A PDF built by Paragraf (kallelse, protokoll, protokollsutdrag, register list).
+
+    `content_hash` is the hash of what it was built from, so a stale one is never served.
+    """
+
+    class Kind(models.TextChoices):
+        KALLELSE = "kallelse", _("kallelse (members)")
+        KALLELSE_PUBLIC = "kallelse_public", _("kallelse (public)")
+        PROTOKOLL = "protokoll", _("protokoll")
+        PROTOKOLL_PUBLIC = "protokoll_public", _("protokoll (public)")
+        EXTRACT = "utdrag", _("protokollsutdrag")
+        DELEGATION_LIST = "delegationslista", _("delegationsbeslut list")
+        REMISS_LIST = "remisslista", _("remisser list")
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="rendered_documents",
+        verbose_name=_("meeting"),
+    )
+    paragraph = models.ForeignKey(
+        Paragraph,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rendered_documents",
+        verbose_name=_("paragraph"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="rendered/%Y/")
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendered document")
+        verbose_name_plural = _("rendered documents")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "paragraph", "kind", "content_hash"],
+                name="rendered_document_unique_build",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.meeting}"
+
+
+class KallelseDispatch(models.Model):
+    """One sending of a kallelse: the first, a reviderad kallelse, or a tilläggskallelse."""
+
+    class Kind(models.TextChoices):
+        KALLELSE = "kallelse", _("kallelse")
+        REVISED = "reviderad", _("reviderad kallelse")
+        SUPPLEMENT = "tillagg", _("tilläggskallelse")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("meeting")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.KALLELSE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kallelse dispatch")
+        verbose_name_plural = _("kallelse dispatches")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.meeting}"
+
+
+class KallelseDelivery(models.Model):
+    """One recipient of a dispatch; `sent_at` set once the e-mail left, so a retry never resends."""
+
+    dispatch = models.ForeignKey(
+        KallelseDispatch,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("dispatch"),
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="kallelse_deliveries",
+        verbose_name=_("person"),
+    )
+    email = models.EmailField(_("e-mail"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("kallelse delivery")
+        verbose_name_plural = _("kallelse deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch", "person"], name="delivery_unique_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.email})"

@@ -1,0 +1,434 @@
+"""Services for the life of a meeting: status transitions, paragraph numbering, justering, anslag.
+
+Every change of a meeting's status goes through `meeting_transition`, which refuses
+illegal steps with a clear message and records who made the step and when. The
+named steps below add each step's own preconditions.
+"""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from committees.models import Assignment, Committee, Person
+
+from .models import (
+    AgendaItem,
+    Anslag,
+    Justering,
+    Meeting,
+    MeetingTransition,
+    Paragraph,
+    Signature,
+)
+
+Status = Meeting.Status
+
+
+class TransitionError(ValidationError):
+    """An illegal step in the life of a meeting."""
+
+
+def _lock_meeting(meeting: Meeting) -> Meeting:
+    locked = Meeting.objects.select_for_update().select_related("committee").get(pk=meeting.pk)
+    meeting.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def meeting_transition(*, meeting: Meeting, to_status: str, by=None, note: str = "") -> Meeting:
+    """Move a meeting to `to_status` if the life of a meeting allows it, recording the step."""
+    locked = _lock_meeting(meeting)
+    if not locked.can_move_to(to_status):
+        raise TransitionError(
+            _('The meeting cannot go from "%(from)s" to "%(to)s".'),
+            code="illegal_transition",
+            params={"from": Status(locked.status).label, "to": Status(to_status).label},
+        )
+    MeetingTransition.objects.create(
+        meeting=locked, from_status=locked.status, to_status=to_status, by=by, note=note
+    )
+    Meeting.objects.filter(pk=locked.pk).update(status=to_status)
+    meeting.status = to_status
+    return meeting
+
+
+def _require(meeting: Meeting, status: str, action: str) -> None:
+    if meeting.status != status:
+        raise TransitionError(
+            _('%(action)s needs the meeting to be "%(needed)s"; it is "%(actual)s".'),
+            code="wrong_status",
+            params={
+                "action": action,
+                "needed": Status(status).label,
+                "actual": Status(meeting.status).label,
+            },
+        )
+
+
+@transaction.atomic
+def meeting_start_agenda(*, meeting: Meeting, by=None) -> Meeting:
+    """Planned → agenda drafted."""
+    return meeting_transition(meeting=meeting, to_status=Status.AGENDA_DRAFTED, by=by)
+
+
+@transaction.atomic
+def meeting_mark_summoned(*, meeting: Meeting, by=None) -> Meeting:
+    """Agenda drafted → kallelse sent. The agenda must have at least one item."""
+    _lock_meeting(meeting)
+    if not meeting.agenda_items.exists():
+        raise TransitionError(
+            _("A kallelse cannot be sent for a meeting without agenda items."), code="empty_agenda"
+        )
+    return meeting_transition(meeting=meeting, to_status=Status.SUMMONED, by=by)
+
+
+@transaction.atomic
+def meeting_hold(*, meeting: Meeting, by=None) -> Meeting:
+    """Kallelse sent → held."""
+    return meeting_transition(meeting=meeting, to_status=Status.HELD, by=by)
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by=None, note: str = "") -> Meeting:
+    """Cancel a meeting that has not been held."""
+    return meeting_transition(meeting=meeting, to_status=Status.CANCELLED, by=by, note=note)
+
+
+# --- Paragraph numbering ---------------------------------------------------------------------
+
+
+def paragraph_year(meeting: Meeting) -> int:
+    """The calendar year whose § series a meeting's paragraphs belong to (local date)."""
+    return timezone.localtime(meeting.start).year
+
+
+def series_committee(meeting: Meeting) -> Committee:
+    """The committee whose § series the meeting numbers in: its own (utskott, presidium too)."""
+    return meeting.committee
+
+
+def paragraphs_renumber(*, committee: Committee, year: int) -> None:
+    """Number the paragraphs of one § series and year: 1, 2, 3… without gaps or duplicates.
+
+    Paragraphs of frozen (locked) protokoll keep their numbers; those always form
+    the start of the series, because `protokoll_freeze` refuses while an earlier
+    meeting of the series is still a draft. Draft paragraphs follow in meeting
+    date and protokoll order. Runs with the committee row locked, so two meetings
+    drafted at once cannot take the same number.
+    """
+    Committee.objects.select_for_update().get(pk=committee.pk)
+    paragraphs = list(
+        Paragraph.objects.filter(committee=committee, year=year)
+        .select_related("meeting")
+        .order_by("meeting__start", "meeting_id", "order", "id")
+    )
+    fixed = [p for p in paragraphs if p.meeting.is_locked]
+    drafts = [p for p in paragraphs if not p.meeting.is_locked]
+    next_number = max((p.number for p in fixed), default=0) + 1
+    changed = []
+    for paragraph in drafts:
+        if paragraph.number != next_number:
+            paragraph.number = next_number
+            changed.append(paragraph)
+        next_number += 1
+    if not changed:
+        return
+    # Two passes, so the unique constraint holds after each statement on every database.
+    offset = 10_000_000  # above every placeholder number used while inserting
+    for paragraph in changed:
+        paragraph.number += offset
+    Paragraph.objects.bulk_update(changed, ["number"])
+    for paragraph in changed:
+        paragraph.number -= offset
+    Paragraph.objects.bulk_update(changed, ["number"])
+
+
+def _require_draftable(meeting: Meeting) -> None:
+    if meeting.status not in (Status.HELD, Status.PROTOKOLL_DRAFTED):
+        raise TransitionError(
+            _('Paragraphs can be changed only while the protokoll is a draft; the meeting is "%(status)s".'),
+            code="protokoll_locked",
+            params={"status": Status(meeting.status).label},
+        )
+
+
+def _paragraph_from_item(meeting: Meeting, item: AgendaItem, *, order: int) -> Paragraph:
+    basis = "\n".join(doc.title for doc in item.documents.order_by("attachments__order"))
+    return Paragraph(
+        meeting=meeting,
+        agenda_item=item,
+        committee=series_committee(meeting),
+        year=paragraph_year(meeting),
+        number=1_000_000 + order,
+        order=order,
+        title=item.title,
+        case=item.case,
+        decision=item.proposal,
+        summary=item.summary,
+        basis=basis,
+        confidential=item.confidential,
+        osl_reference=item.osl_reference,
+        public_title=item.public_title,
+    )
+
+
+@transaction.atomic
+def protokoll_create_draft(*, meeting: Meeting, by=None) -> list[Paragraph]:
+    """Held → protokoll drafted: each handled agenda item becomes a § in agenda order.
+
+    Items that were tabled (bordlagt) or withdrawn (utgår) get no paragraph.
+    """
+    meeting = _lock_meeting(meeting)
+    _require(meeting, Status.HELD, _("Drafting the protokoll"))
+    Committee.objects.select_for_update().get(pk=meeting.committee_id)
+    items = meeting.agenda_items.filter(outcome=AgendaItem.Outcome.HANDLED, paragraph__isnull=True)
+    paragraphs = [
+        _paragraph_from_item(meeting, item, order=(index + 1) * 10)
+        for index, item in enumerate(items.order_by("order", "id"))
+    ]
+    Paragraph.objects.bulk_create(paragraphs)
+    meeting_transition(meeting=meeting, to_status=Status.PROTOKOLL_DRAFTED, by=by)
+    paragraphs_renumber(committee=series_committee(meeting), year=paragraph_year(meeting))
+    return list(meeting.paragraphs.order_by("order"))
+
+
+@transaction.atomic
+def paragraph_insert(*, meeting: Meeting, title: str, after: Paragraph | None = None, **fields) -> Paragraph:
+    """Add a paragraph (an item raised at the meeting) after `after`, or first."""
+    meeting = _lock_meeting(meeting)
+    _require_draftable(meeting)
+    Committee.objects.select_for_update().get(pk=meeting.committee_id)
+    position = after.order + 5 if after else 5
+    paragraph = Paragraph(
+        meeting=meeting,
+        committee=series_committee(meeting),
+        year=paragraph_year(meeting),
+        number=2_000_000,
+        order=position,
+        title=title,
+        **fields,
+    )
+    paragraph.full_clean(exclude=["number"])
+    paragraph.save()
+    _compact_order(meeting)
+    paragraphs_renumber(committee=series_committee(meeting), year=paragraph_year(meeting))
+    paragraph.refresh_from_db()
+    return paragraph
+
+
+@transaction.atomic
+def paragraph_move(*, paragraph: Paragraph, after: Paragraph | None) -> None:
+    """Move a draft paragraph to just after `after` (or first) and renumber."""
+    meeting = _lock_meeting(paragraph.meeting)
+    _require_draftable(meeting)
+    paragraph.order = after.order + 5 if after else 5
+    Paragraph.objects.filter(pk=paragraph.pk).update(order=paragraph.order)
+    _compact_order(meeting)
+    paragraphs_renumber(committee=paragraph.committee, year=paragraph.year)
+
+
+@transaction.atomic
+def paragraph_delete(*, paragraph: Paragraph) -> None:
+    """Remove a draft paragraph; the following numbers close the gap."""
+    meeting = _lock_meeting(paragraph.meeting)
+    _require_draftable(meeting)
+    committee, year = paragraph.committee, paragraph.year
+    paragraph.delete()
+    paragraphs_renumber(committee=committee, year=year)
+
+
+def _compact_order(meeting: Meeting) -> None:
+    paragraphs = list(meeting.paragraphs.order_by("order", "id"))
+    for index, paragraph in enumerate(paragraphs):
+        paragraph.order = (index + 1) * 10
+    Paragraph.objects.bulk_update(paragraphs, ["order"])
+
+
+# --- Justering -------------------------------------------------------------------------------
+
+
+def justering_deadline(meeting: Meeting) -> date:
+    """The last day for justering: the committee's number of days after the meeting."""
+    return timezone.localtime(meeting.start).date() + timedelta(days=meeting.committee.justering_days)
+
+
+@transaction.atomic
+def protokoll_set_signers(
+    *, meeting: Meeting, chair: Person, adjusters: list[Person], secretary: Person | None = None
+) -> Justering:
+    """Record who justerar (§ 1 "Val av protokollsjusterare"): ordförande, justerare, sekreterare."""
+    meeting = _lock_meeting(meeting)
+    _require_draftable(meeting)
+    if not adjusters:
+        raise ValidationError(_("At least one justerare must be chosen."), code="no_adjuster")
+    justering, _created = Justering.objects.get_or_create(
+        meeting=meeting, defaults={"deadline": justering_deadline(meeting)}
+    )
+    justering.signatures.all().delete()
+    signers = [(chair, Signature.Role.CHAIR)] + [(p, Signature.Role.ADJUSTER) for p in adjusters]
+    if secretary:
+        signers.insert(0, (secretary, Signature.Role.SECRETARY))
+    Signature.objects.bulk_create(
+        Signature(justering=justering, person=person, role=role, order=index)
+        for index, (person, role) in enumerate(signers)
+    )
+    return justering
+
+
+@transaction.atomic
+def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
+    """Protokoll drafted → ready for justering. From here the § numbers and texts are fixed."""
+    meeting = _lock_meeting(meeting)
+    _require(meeting, Status.PROTOKOLL_DRAFTED, _("Sending the protokoll for justering"))
+    if not meeting.paragraphs.exists():
+        raise TransitionError(_("The protokoll has no paragraphs."), code="no_paragraphs")
+    justering = Justering.objects.filter(meeting=meeting).first()
+    roles = set(justering.signatures.values_list("role", flat=True)) if justering else set()
+    if Signature.Role.CHAIR not in roles or Signature.Role.ADJUSTER not in roles:
+        raise TransitionError(
+            _("Choose the ordförande and at least one justerare before sending for justering."),
+            code="no_signers",
+        )
+    year = paragraph_year(meeting)
+    earlier_draft = (
+        Meeting.objects.filter(
+            committee=meeting.committee,
+            start__lt=meeting.start,
+            paragraphs__year=year,
+            status__in=[Status.HELD, Status.PROTOKOLL_DRAFTED],
+        )
+        .exclude(pk=meeting.pk)
+        .first()
+    )
+    if earlier_draft:
+        raise TransitionError(
+            _(
+                "The protokoll of the earlier meeting %(meeting)s must go to justering first, "
+                "so that the § numbers follow in order."
+            ),
+            code="earlier_draft",
+            params={"meeting": str(earlier_draft)},
+        )
+    paragraphs_renumber(committee=series_committee(meeting), year=year)
+    meeting_transition(meeting=meeting, to_status=Status.READY_FOR_JUSTERING, by=by)
+    justering.frozen_at = timezone.now()
+    justering.deadline = justering.deadline or justering_deadline(meeting)
+    justering.save(update_fields=["frozen_at", "deadline"])
+    return meeting
+
+
+@transaction.atomic
+def protokoll_unfreeze(*, meeting: Meeting, by=None, note: str = "") -> Meeting:
+    """Ready for justering → drafted again, allowed only while nobody has signed."""
+    meeting = _lock_meeting(meeting)
+    _require(meeting, Status.READY_FOR_JUSTERING, _("Reopening the protokoll"))
+    if Signature.objects.filter(justering__meeting=meeting, signed_at__isnull=False).exists():
+        raise TransitionError(
+            _("The protokoll cannot be reopened: someone has already signed it."),
+            code="already_signed",
+        )
+    return meeting_transition(meeting=meeting, to_status=Status.PROTOKOLL_DRAFTED, by=by, note=note)
+
+
+@transaction.atomic
+def protokoll_sign(*, signature: Signature, user) -> Signature:
+    """One signer justerar. When every required signer has signed, the protokoll is justerat."""
+    signature = (
+        Signature.objects.select_for_update()
+        .select_related("person", "justering__meeting")
+        .get(pk=signature.pk)
+    )
+    meeting = _lock_meeting(signature.justering.meeting)
+    _require(meeting, Status.READY_FOR_JUSTERING, _("Signing the protokoll"))
+    if signature.person.user_id != user.pk:
+        raise ValidationError(
+            _("Only %(person)s can sign as %(role)s."),
+            code="not_signer",
+            params={"person": signature.person, "role": signature.get_role_display()},
+        )
+    if signature.signed_at:
+        raise ValidationError(_("You have already signed this protokoll."), code="already_signed")
+    signature.signed_at = timezone.now()
+    signature.signed_by = user
+    signature.save(update_fields=["signed_at", "signed_by"])
+    justering = signature.justering
+    if not justering.signatures.filter(signed_at__isnull=True).exists():
+        justering.completed_at = signature.signed_at
+        justering.save(update_fields=["completed_at"])
+        meeting_transition(meeting=meeting, to_status=Status.JUSTERAT, by=user)
+    return signature
+
+
+# --- Anslag ----------------------------------------------------------------------------------
+
+
+def appeal_period_end(posted_on: date) -> date:
+    """The last day to appeal: three weeks from posting (KL 13 kap. 5 §), moved to the next
+    working day when it falls on a Saturday, Sunday or public holiday (lag 1930:173)."""
+    from .calendar import next_working_day
+
+    return next_working_day(posted_on + timedelta(weeks=3))
+
+
+@transaction.atomic
+def anslag_post(*, meeting: Meeting, by=None, posted_on: date | None = None) -> Anslag:
+    """Justerat → anslag posted on the anslagstavla, up for the appeal period."""
+    meeting = _lock_meeting(meeting)
+    _require(meeting, Status.JUSTERAT, _("Posting the anslag"))
+    posted_on = posted_on or timezone.localdate()
+    appeal_end = appeal_period_end(posted_on)
+    numbers = list(meeting.paragraphs.order_by("number").values_list("number", flat=True))
+    span = f"§§ {numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else f"§ {numbers[0]}"
+    anslag = Anslag.objects.create(
+        kind=Anslag.Kind.PROTOKOLL,
+        committee=meeting.committee,
+        meeting=meeting,
+        title=_("Protokoll %(committee)s %(date)s, %(span)s")
+        % {
+            "committee": meeting.committee.name,
+            "date": timezone.localtime(meeting.start).date().isoformat(),
+            "span": span,
+        },
+        posted_on=posted_on,
+        appeal_ends_on=appeal_end,
+        take_down_on=appeal_end + timedelta(days=1),
+        storage_location=meeting.committee.organisation.protokoll_storage,
+    )
+    meeting_transition(meeting=meeting, to_status=Status.POSTED, by=by)
+    return anslag
+
+
+@transaction.atomic
+def anslag_take_down(*, anslag: Anslag, by=None) -> Anslag:
+    """Take an anslag down once its appeal period is over; its meeting moves on."""
+    anslag = Anslag.objects.select_for_update().get(pk=anslag.pk)
+    if anslag.taken_down_at:
+        return anslag
+    today = timezone.localdate()
+    if today < anslag.take_down_on:
+        raise ValidationError(
+            _("The anslag must stay up until %(date)s (the appeal period)."),
+            code="appeal_running",
+            params={"date": anslag.take_down_on.isoformat()},
+        )
+    anslag.taken_down_at = timezone.now()
+    anslag.save(update_fields=["taken_down_at"])
+    if anslag.meeting_id and anslag.kind == Anslag.Kind.PROTOKOLL:
+        meeting_transition(meeting=anslag.meeting, to_status=Status.TAKEN_DOWN, by=by)
+    return anslag
+
+
+@transaction.atomic
+def meeting_archive(*, meeting: Meeting, by=None) -> Meeting:
+    """Anslag taken down → archived."""
+    return meeting_transition(meeting=meeting, to_status=Status.ARCHIVED, by=by)
+
+
+def committee_secretaries(committee: Committee):
+    """People currently assigned as the committee's secretary."""
+    return Person.objects.filter(
+        assignments__in=committee.assignments.current().filter(role=Assignment.Role.SECRETARY)
+    )

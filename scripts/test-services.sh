@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Run Paragraf's checks against throwaway services:
+#
+#   1. ruff check .
+#   2. a private PostgreSQL (initdb in a temp dir, 127.0.0.1, free port) and a
+#      private Redis (127.0.0.1, free port, no persistence)
+#   3. manage.py makemigrations --check --dry-run   (against that PostgreSQL)
+#   4. python -m pytest "$@"                          (DATABASE_URL/REDIS_URL exported)
+#
+# The services and the temp dir are always removed on exit. The exit code is
+# pytest's (5, "no tests collected", counts as a failure), or 1 if only ruff or
+# the migrations check failed.
+#
+# Missing system tools are installed with apt-get when running as root; otherwise
+# the script prints the apt-get command to run and stops.
+#
+# Usage: scripts/test-services.sh [pytest args...]    (make test ARGS="...")
+
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+TEST_USER=paragraf-test   # PostgreSQL refuses to run as root
+
+log() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$PY" ] || die "$PY not found; run 'make test' (it creates the virtualenv)"
+
+# --- system tools -----------------------------------------------------------
+
+find_pg_bindir() {
+    local dir
+    if [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/initdb" ]; then
+        echo "$PG_BINDIR"; return 0
+    fi
+    if command -v pg_config >/dev/null 2>&1; then
+        dir=$(pg_config --bindir 2>/dev/null || true)
+        if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then echo "$dir"; return 0; fi
+    fi
+    # Debian keeps the server binaries off PATH; take the newest version.
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        if [ -x "$dir/initdb" ]; then echo "$dir"; return 0; fi
+    done
+    if command -v initdb >/dev/null 2>&1; then
+        dirname "$(command -v initdb)"; return 0
+    fi
+    return 1
+}
+
+missing=()
+find_pg_bindir >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing missing system packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+    else
+        echo "Missing system packages. Install them with:" >&2
+        echo "    sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+PG_BINDIR=$(find_pg_bindir) || die "PostgreSQL server binaries (initdb) not found"
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- ruff -------------------------------------------------------------------
+
+failed_checks=()
+log "ruff check ."
+"$VENV/bin/ruff" check . || failed_checks+=("ruff check")
+
+# --- throwaway services -----------------------------------------------------
+
+# Run a command as the user that owns the PostgreSQL cluster.
+if [ "$(id -u)" -eq 0 ]; then
+    if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+        useradd --system --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$TEST_USER"
+    fi
+    as_pg() { runuser -u "$TEST_USER" -- "$@"; }
+else
+    as_pg() { "$@"; }
+fi
+
+# As root the cluster belongs to $TEST_USER, who must be able to reach the dir: use /tmp.
+if [ "$(id -u)" -eq 0 ]; then TMP_PARENT=/tmp; else TMP_PARENT=${TMPDIR:-/tmp}; fi
+TMP=$(mktemp -d "$TMP_PARENT/paragraf-test.XXXXXX")
+chmod 755 "$TMP"
+PGDATA=$TMP/pg
+REDIS_PID=""
+
+cleanup() {
+    local rc=$?
+    set +e
+    if [ -f "$PGDATA/postmaster.pid" ]; then
+        as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
+    fi
+    if [ -n "$REDIS_PID" ]; then
+        kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+    fi
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "PostgreSQL ($PG_BINDIR) in $TMP"
+mkdir -p "$PGDATA"
+[ "$(id -u)" -eq 0 ] && chown "$TEST_USER" "$PGDATA"
+as_pg "$PG_BINDIR/initdb" -D "$PGDATA" -U postgres --auth=trust \
+    --encoding=UTF8 --locale=C.UTF-8 >"$TMP/initdb.log" 2>&1 \
+    || { cat "$TMP/initdb.log" >&2; die "initdb failed"; }
+PG_PORT=$(free_port)
+# Tuned for throwaway data: no fsync, sockets only in the temp dir.
+as_pg "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PGDATA -F -c full_page_writes=off -c synchronous_commit=off" \
+    >/dev/null || { cat "$PGDATA/server.log" >&2; die "PostgreSQL did not start"; }
+as_pg "$PG_BINDIR/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres paragraf
+
+log "Redis on 127.0.0.1"
+REDIS_PORT=$(free_port)
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "$TMP" --logfile "$TMP/redis.log" &
+REDIS_PID=$!
+for _ in $(seq 1 50); do
+    if "$PY" -c "import socket, sys; socket.create_connection(('127.0.0.1', $REDIS_PORT), 0.2)" \
+        2>/dev/null; then break; fi
+    kill -0 "$REDIS_PID" 2>/dev/null || { cat "$TMP/redis.log" >&2; die "Redis did not start"; }
+    sleep 0.1
+done
+
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/paragraf"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export CELERY_TASK_ALWAYS_EAGER=1          # the celery_worker_process fixture turns this off
+export PARAGRAF_LOCAL_DIR="$TMP/local"     # media and other local files of the test run
+export PARAGRAF_TEST_TMPDIR="$TMP"         # for fixtures that want a scratch dir / logs
+unset DJANGO_SETTINGS_MODULE DJANGO_DEBUG PARAGRAF_PRODUCTION
+echo "DATABASE_URL=$DATABASE_URL"
+echo "REDIS_URL=$REDIS_URL"
+
+# --- migrations check -------------------------------------------------------
+
+log "manage.py makemigrations --check --dry-run"
+"$PY" manage.py makemigrations --check --dry-run || failed_checks+=("makemigrations --check")
+
+# --- pytest -----------------------------------------------------------------
+
+log "pytest $*"
+set +e
+"$PY" -m pytest "$@"
+pytest_rc=$?
+set -e
+
+if [ "$pytest_rc" -eq 5 ]; then
+    echo "error: pytest collected no tests (exit code 5); that counts as a failure" >&2
+fi
+if [ ${#failed_checks[@]} -gt 0 ]; then
+    echo "error: failed: ${failed_checks[*]}" >&2
+    [ "$pytest_rc" -eq 0 ] && exit 1
+fi
+exit "$pytest_rc"

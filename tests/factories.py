@@ -1,0 +1,167 @@
+"""Factories for the domain: one per model the tests arrange."""
+
+import itertools
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import factory
+from django.contrib.auth import get_user_model
+
+from cases.models import Case, DelegatedDecision, DelegationPoint, Document, Remiss
+from committees.models import Assignment, Committee, Organisation, Party, Person
+from committees.roles import SECRETARY_GROUP, ensure_groups
+from meetings.models import AgendaItem, Meeting
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def local(year, month, day, hour=10, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["diarium_prefix"]
+
+    name = "Region Jönköpings län"
+    diarium_prefix = "RJL"
+    protokoll_storage = "Regionens hus, Jönköping"
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+        django_get_or_create = ["abbreviation"]
+
+    abbreviation = "C"
+    name = factory.LazyAttribute(lambda o: f"Parti {o.abbreviation}")
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Committee
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Nämnd {n}")
+    short_name = factory.Sequence(lambda n: f"N{n}")
+    slug = factory.Sequence(lambda n: f"namnd-{n}")
+    kind = Committee.Kind.COMMITTEE
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    first_name = factory.Sequence(lambda n: f"Förnamn{n}")
+    last_name = factory.Sequence(lambda n: f"Efternamn{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.first_name.lower()}@example.org")
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assignment
+
+    person = factory.SubFactory(PersonFactory)
+    committee = factory.SubFactory(CommitteeFactory)
+    role = Assignment.Role.MEMBER
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    committee = factory.SubFactory(CommitteeFactory)
+    start = factory.LazyFunction(lambda: local(2024, 10, 11))
+    location = "Regionens hus, sal A"
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Ärende {n}")
+    proposal = "Nämnden beslutar att godkänna förslaget."
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    prefix = "RJL"
+    year = 2022
+    serial = factory.Sequence(lambda n: 5000 + n)
+    title = factory.Sequence(lambda n: f"Ärendemening {n}")
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Document
+
+    title = factory.Sequence(lambda n: f"Handling {n}")
+    kind = Document.Kind.TJANSTESKRIVELSE
+
+
+class RemissFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Remiss
+
+    title = factory.Sequence(lambda n: f"Remiss {n}")
+    sender = "Regionsamverkan Sydsverige"
+    received_on = factory.LazyFunction(lambda: local(2022, 9, 1).date())
+    committee = factory.SubFactory(CommitteeFactory)
+
+
+class DelegationPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DelegationPoint
+
+    committee = factory.SubFactory(CommitteeFactory)
+    code = factory.Sequence(lambda n: f"ANAV 4.5.{n}")
+    description = "Beslut om bidrag"
+    delegate_role = "Regional utvecklingsdirektör"
+    decided_on = factory.LazyFunction(lambda: local(2022, 1, 1).date())
+
+
+class DelegatedDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DelegatedDecision
+
+    decided_on = factory.LazyFunction(lambda: local(2022, 9, 1).date())
+    description = "Beslut om projektbidrag"
+    decision_maker = factory.SubFactory(PersonFactory)
+    decision_maker_number = factory.Sequence(lambda n: n + 1)
+    year = 2022
+    point = factory.SubFactory(DelegationPointFactory)
+
+
+_secretary_numbers = itertools.count(1)
+
+
+def secretary_of(*committees, username=None):
+    """A staff login in the Sekreterare group, assigned as secretary of the committees."""
+    groups = ensure_groups()
+    user = UserFactory(username=username or f"sekreterare{next(_secretary_numbers)}", is_staff=True)
+    user.groups.add(groups[SECRETARY_GROUP])
+    person = PersonFactory(user=user)
+    for committee in committees:
+        AssignmentFactory(person=person, committee=committee, role=Assignment.Role.SECRETARY)
+    return user

@@ -1,0 +1,134 @@
+"""The life of a meeting: each step through one service, illegal steps refused with a message."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from meetings import services
+from meetings.models import Anslag, Meeting, MeetingTransition
+from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory, UserFactory, local
+
+pytestmark = pytest.mark.django_db
+Status = Meeting.Status
+
+
+def test_the_whole_life_of_a_meeting_from_plan_to_archive(django_capture_on_commit_callbacks):
+    secretary_user = UserFactory(username="sekr")
+    chair_user, adjuster_user = UserFactory(username="ordf"), UserFactory(username="just")
+    chair, adjuster = PersonFactory(user=chair_user), PersonFactory(user=adjuster_user)
+    meeting = MeetingFactory(start=local(2024, 10, 11))
+    AgendaItemFactory(meeting=meeting, title="Val av protokollsjusterare")
+
+    services.meeting_start_agenda(meeting=meeting, by=secretary_user)
+    services.meeting_mark_summoned(meeting=meeting, by=secretary_user)
+    services.meeting_hold(meeting=meeting, by=secretary_user)
+    services.protokoll_create_draft(meeting=meeting, by=secretary_user)
+    services.protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
+    services.protokoll_freeze(meeting=meeting, by=secretary_user)
+    justering = meeting.justering
+    assert justering.deadline == date(2024, 10, 25)  # 14 days after the meeting
+    for signature in justering.signatures.all():
+        services.protokoll_sign(signature=signature, user=signature.person.user)
+    meeting.refresh_from_db()
+    assert meeting.status == Status.JUSTERAT
+    anslag = services.anslag_post(meeting=meeting, posted_on=date(2024, 10, 28))
+    assert anslag.appeal_ends_on == date(2024, 11, 18)
+    assert anslag.take_down_on == date(2024, 11, 19)
+    services.anslag_take_down(anslag=anslag)
+    services.meeting_archive(meeting=meeting)
+
+    steps = list(meeting.transitions.values_list("to_status", flat=True))
+    assert steps == [
+        Status.AGENDA_DRAFTED,
+        Status.SUMMONED,
+        Status.HELD,
+        Status.PROTOKOLL_DRAFTED,
+        Status.READY_FOR_JUSTERING,
+        Status.JUSTERAT,
+        Status.POSTED,
+        Status.TAKEN_DOWN,
+        Status.ARCHIVED,
+    ]
+    assert meeting.transitions.first().by == secretary_user
+
+
+@pytest.mark.parametrize(
+    ("status", "target"),
+    [
+        (Status.PLANNED, Status.HELD),
+        (Status.PLANNED, Status.JUSTERAT),
+        (Status.HELD, Status.SUMMONED),
+        (Status.JUSTERAT, Status.PROTOKOLL_DRAFTED),
+        (Status.ARCHIVED, Status.PLANNED),
+        (Status.CANCELLED, Status.HELD),
+    ],
+)
+def test_illegal_transitions_are_refused_with_a_message_and_change_nothing(status, target):
+    meeting = MeetingFactory(status=status)
+    with pytest.raises(services.TransitionError) as refused:
+        services.meeting_transition(meeting=meeting, to_status=target)
+    assert "Sammanträdet kan inte gå från status" in refused.value.messages[0]
+    assert refused.value.code == "illegal_transition"
+    meeting.refresh_from_db()
+    assert meeting.status == status
+    assert not MeetingTransition.objects.filter(meeting=meeting).exists()
+
+
+def test_kallelse_needs_an_agenda():
+    meeting = MeetingFactory(status=Status.AGENDA_DRAFTED)
+    with pytest.raises(services.TransitionError, match="saknar punkter på föredragningslistan"):
+        services.meeting_mark_summoned(meeting=meeting)
+
+
+def test_justering_needs_chair_and_justerare():
+    meeting = MeetingFactory(status=Status.HELD)
+    AgendaItemFactory(meeting=meeting)
+    services.protokoll_create_draft(meeting=meeting)
+    with pytest.raises(services.TransitionError, match="minst en justerare"):
+        services.protokoll_freeze(meeting=meeting)
+    meeting.refresh_from_db()
+    assert meeting.status == Status.PROTOKOLL_DRAFTED
+
+
+def _frozen_meeting():
+    meeting = MeetingFactory(status=Status.HELD)
+    AgendaItemFactory(meeting=meeting)
+    services.protokoll_create_draft(meeting=meeting)
+    chair = PersonFactory(user=UserFactory(username="chair"))
+    adjuster = PersonFactory(user=UserFactory(username="adjuster"))
+    services.protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
+    services.protokoll_freeze(meeting=meeting)
+    return meeting
+
+
+def test_only_the_signer_can_sign_and_only_once():
+    meeting = _frozen_meeting()
+    chair_signature = meeting.justering.signatures.get(role="ordforande")
+    with pytest.raises(ValidationError, match="Endast .* kan signera som ordförande"):
+        services.protokoll_sign(signature=chair_signature, user=UserFactory(username="other"))
+    services.protokoll_sign(signature=chair_signature, user=chair_signature.person.user)
+    with pytest.raises(ValidationError, match="redan signerat"):
+        services.protokoll_sign(signature=chair_signature, user=chair_signature.person.user)
+    meeting.refresh_from_db()
+    assert meeting.status == Status.READY_FOR_JUSTERING  # the justerare has not signed yet
+
+
+def test_a_signed_protokoll_cannot_be_reopened():
+    meeting = _frozen_meeting()
+    signature = meeting.justering.signatures.first()
+    services.protokoll_sign(signature=signature, user=signature.person.user)
+    with pytest.raises(services.TransitionError, match="någon har redan signerat"):
+        services.protokoll_unfreeze(meeting=meeting)
+
+
+def test_anslag_only_for_justerat_protokoll_and_stays_up_for_the_appeal_period():
+    meeting = _frozen_meeting()
+    with pytest.raises(services.TransitionError, match="kräver att sammanträdet har status ”justerat”"):
+        services.anslag_post(meeting=meeting)
+    for signature in meeting.justering.signatures.all():
+        services.protokoll_sign(signature=signature, user=signature.person.user)
+    anslag = services.anslag_post(meeting=meeting)
+    with pytest.raises(ValidationError, match="måste sitta uppe till"):
+        services.anslag_take_down(anslag=anslag)
+    assert Anslag.objects.get(pk=anslag.pk).taken_down_at is None
