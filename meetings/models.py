@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Document
 from committees.models import Committee, Person
 
+from .richtext import RichTextField, RichTextSanitizingMixin
+
 
 class MeetingQuerySet(models.QuerySet):
     def for_secretary(self, user):
@@ -147,6 +149,22 @@ class MeetingTransition(models.Model):
         return f"{self.meeting}: {self.from_status} → {self.to_status}"
 
 
+class AgendaKind(models.TextChoices):
+    DECISION = "beslut", _("beslutsärende")
+    INFORMATION = "information", _("informationsärende")
+    NOTIFICATION = "anmalan", _("anmälningsärende")
+    ELECTION = "val", _("valärende")
+    OTHER = "ovrigt", _("övrigt")
+
+
+class GeneratedList(models.TextChoices):
+    """A handling Paragraf builds for a standard agenda item from a register."""
+
+    NONE = "", _("nothing")
+    DELEGATED_DECISIONS = "delegationsbeslut", _("list of delegationsbeslut to report")
+    REMISSER = "remisser", _("list of incoming remisser")
+
+
 class AgendaTemplateItem(models.Model):
     """A standard agenda item a committee adds in one click ("Fastställande av dagordning")."""
 
@@ -159,8 +177,11 @@ class AgendaTemplateItem(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     section = models.CharField(_("section heading"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=500)
-    kind = models.CharField(_("kind"), max_length=20, default="ovrigt")
+    kind = models.CharField(_("kind"), max_length=20, choices=AgendaKind.choices, default=AgendaKind.OTHER)
     proposal = models.TextField(_("förslag till beslut"), blank=True)
+    generates = models.CharField(
+        _("generated handling"), max_length=20, choices=GeneratedList.choices, default="", blank=True
+    )
 
     class Meta:
         verbose_name = _("standard agenda item")
@@ -171,15 +192,10 @@ class AgendaTemplateItem(models.Model):
         return self.title
 
 
-class AgendaItem(models.Model):
+class AgendaItem(RichTextSanitizingMixin, models.Model):
     """An item of the föredragningslista, with its ärende, förslag till beslut and handlingar."""
 
-    class Kind(models.TextChoices):
-        DECISION = "beslut", _("beslutsärende")
-        INFORMATION = "information", _("informationsärende")
-        NOTIFICATION = "anmalan", _("anmälningsärende")
-        ELECTION = "val", _("valärende")
-        OTHER = "ovrigt", _("övrigt")
+    Kind = AgendaKind
 
     class Outcome(models.TextChoices):
         HANDLED = "", _("handled")
@@ -206,11 +222,19 @@ class AgendaItem(models.Model):
         verbose_name=_("case"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DECISION)
-    proposal = models.TextField(_("förslag till beslut"), blank=True)
-    summary = models.TextField(_("sammanfattning"), blank=True)
+    proposal = RichTextField(_("förslag till beslut"))
+    summary = RichTextField(_("sammanfattning"))
     presenter = models.CharField(_("presenter"), max_length=200, blank=True)
     time_note = models.CharField(
         _("time"), max_length=50, blank=True, help_text=_('For example "ca.15.00-16.30".')
+    )
+    generates = models.CharField(
+        _("generated handling"),
+        max_length=20,
+        choices=GeneratedList.choices,
+        default="",
+        blank=True,
+        help_text=_("Paragraf attaches this list from the registers to the item."),
     )
     confidential = models.BooleanField(_("confidential"), default=False)
     osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
@@ -278,7 +302,7 @@ class ParagraphQuerySet(models.QuerySet):
         return self.filter(meeting__committee__in=Committee.objects.for_secretary(user))
 
 
-class Paragraph(models.Model):
+class Paragraph(RichTextSanitizingMixin, models.Model):
     """A paragraph (§) of the protokoll: one handled item, numbered in the committee's yearly series.
 
     The number is unique per committee and calendar year (a database constraint);
@@ -315,12 +339,12 @@ class Paragraph(models.Model):
         related_name="paragraphs",
         verbose_name=_("case"),
     )
-    decision = models.TextField(_("beslut"), blank=True)
-    summary = models.TextField(_("sammanfattning"), blank=True)
+    decision = RichTextField(_("beslut"))
+    summary = RichTextField(_("sammanfattning"))
     basis = models.TextField(_("beslutsunderlag"), blank=True)
-    motions = models.TextField(_("yrkanden"), blank=True)
-    procedure = models.TextField(_("beslutsgång"), blank=True)
-    notes = models.TextField(_("protokollsanteckningar"), blank=True)
+    motions = RichTextField(_("yrkanden"))
+    procedure = RichTextField(_("beslutsgång"))
+    notes = RichTextField(_("protokollsanteckningar"))
     send_to = models.TextField(_("beslutet skickas till"), blank=True)
     immediate_justering = models.BooleanField(_("omedelbar justering"), default=False)
     confidential = models.BooleanField(_("confidential"), default=False)
