@@ -35,8 +35,11 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class AgendaItemInline(ScopedInlineMixin, admin.TabularInline):
+    """The agenda on the meeting page: add, remove, group in sections, reorder by drag or ↑ ↓."""
+
     model = AgendaItem
     extra = 0
+    template = "admin/meetings/meeting/agenda_inline.html"
     fields = ["order", "section", "title", "case", "kind", "confidential", "osl_reference", "outcome"]
     autocomplete_fields = ["case"]
     show_change_link = True
@@ -88,6 +91,7 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     inlines = [AgendaItemInline, ParagraphInline, TransitionInline]
     list_select_related = ["committee"]
     actions = [
+        "add_standard_items",
         "start_agenda",
         "mark_summoned",
         "mark_held",
@@ -108,6 +112,25 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("meeting"), ordering="start")
     def meeting_date(self, obj):
         return date_format(timezone.localtime(obj.start), "Y-m-d H:i")
+
+    class Media:
+        js = ["meetings/js/agenda_order.js"]
+        css = {"all": ["meetings/css/agenda_order.css"]}
+
+    @admin.action(description=_("Add the committee's standard agenda items"))
+    def add_standard_items(self, request, queryset):
+        for meeting in queryset:
+            try:
+                added = services.agenda_add_standard_items(meeting=meeting)
+            except ValidationError as error:
+                self.message_user(request, f"{meeting}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(meeting)s: %(count)d standard items added.")
+                    % {"meeting": meeting, "count": len(added)},
+                    level=messages.SUCCESS,
+                )
 
     @admin.action(description=_("Start drafting the agenda"))
     def start_agenda(self, request, queryset):

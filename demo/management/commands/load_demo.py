@@ -18,13 +18,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.html import escape
 
 from attendance.models import Attendance
 from cases.models import Case, DelegatedDecision, DelegationPoint, Motion, Remiss
 from cases.services import diarienummer_parse
 from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
-from meetings.models import AgendaItem, Justering, Meeting, Paragraph, Signature
+from meetings.models import AgendaItem, AgendaTemplateItem, Justering, Meeting, Paragraph, Signature
+from meetings.richtext import sanitize_rich_text
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -88,6 +90,21 @@ DEMO_LOGINS = [
         "groups": (),
     },
 ]
+
+
+def as_html(text: str) -> str:
+    """The seeds' plain text as the limited rich text Paragraf stores: paragraphs and bullet lists."""
+    if not text:
+        return ""
+    blocks = []
+    for block in text.strip().split("\n\n"):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines and all(line.startswith(("•", "- ")) for line in lines):
+            items = "".join(f"<li><p>{escape(line.lstrip('•- ').strip())}</p></li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        elif lines:
+            blocks.append(f"<p>{escape(' '.join(lines))}</p>")
+    return sanitize_rich_text("".join(blocks))
 
 
 def demo_email(first_name: str, last_name: str) -> str:
@@ -170,6 +187,7 @@ class DemoLoader:
         self.load_logins()
         self.load_assignments()
         self.load_cases()
+        self.load_agenda_templates()
         for name in (
             "meetings_kommunalt_forum.json",
             "meetings_history.json",
@@ -284,6 +302,16 @@ class DemoLoader:
                 },
             )
 
+    def load_agenda_templates(self):
+        """Each committee's standard agenda items, added to a meeting in one click."""
+        for short_name, items in self.read("agenda_templates.json").items():
+            for item in items:
+                self.upsert(
+                    AgendaTemplateItem,
+                    {"committee": self.committees[short_name], "title": item["title"]},
+                    {key: value for key, value in item.items() if key != "title"},
+                )
+
     def load_meeting(self, row):
         committee = self.committees[row["committee"]]
         start = self.dt(row["start"])
@@ -314,10 +342,11 @@ class DemoLoader:
                     "title": item["title"],
                     "kind": item["kind"],
                     "case": self.case(item["case"]),
-                    "proposal": item["proposal"],
-                    "summary": item["summary"],
+                    "proposal": as_html(item["proposal"]),
+                    "summary": as_html(item["summary"]),
                     "presenter": item["presenter"],
                     "time_note": item["time_note"],
+                    "generates": item.get("generates", ""),
                 },
             )
             paragraph = item["paragraph"]
@@ -331,13 +360,13 @@ class DemoLoader:
                         "order": item["order"],
                         "title": item["title"],
                         "case": self.case(item["case"]),
-                        "decision": paragraph["decision"],
-                        "summary": paragraph["summary"],
+                        "decision": as_html(paragraph["decision"]),
+                        "summary": as_html(paragraph["summary"]),
                         "basis": paragraph["basis"],
-                        "motions": paragraph["motions"],
-                        "procedure": paragraph["procedure"],
+                        "motions": as_html(paragraph["motions"]),
+                        "procedure": as_html(paragraph["procedure"]),
                         "send_to": paragraph["send_to"],
-                        "notes": paragraph["notes"],
+                        "notes": as_html(paragraph["notes"]),
                     },
                 )
         for row_attendance in row["attendance"]:
