@@ -157,6 +157,14 @@ if env_bool("PARAGRAF_PRODUCTION"):
 # Paragraf's own settings (the reglemente's configurable rules, with the common defaults).
 PARAGRAF_JUSTERING_DAYS = int(os.environ.get("PARAGRAF_JUSTERING_DAYS", "14"))
 PARAGRAF_UPLOAD_MAX_BYTES = int(os.environ.get("PARAGRAF_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+# Digital signatures: where the signing CA and the signers' keys live (keep it out of the web
+# root and back it up), the passphrase of those keys, extra trusted roots, and the backend.
+PARAGRAF_SIGNING_DIR = Path(os.environ.get("PARAGRAF_SIGNING_DIR", LOCAL_DIR / "signing"))
+PARAGRAF_SIGNING_PASSPHRASE = os.environ.get("PARAGRAF_SIGNING_PASSPHRASE", "") or SECRET_KEY
+PARAGRAF_SIGNING_TRUST_ROOTS = env_list("PARAGRAF_SIGNING_TRUST_ROOTS")
+PARAGRAF_SIGNER_BACKEND = os.environ.get(
+    "PARAGRAF_SIGNER_BACKEND", "meetings.signing.LocalCertificateBackend"
+)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,45 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from meetings import signing
+
+
+class Command(BaseCommand):
+    help = (
+        "Show every digital signature of a PDF (signer, time, intact, trusted, whether it covers "
+        "the whole file) and whether the file was changed after the last signature. Exits with "
+        "an error when a signature is broken or not trusted."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the PDF to verify")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        try:
+            reports = signing.pdf_verify(path.read_bytes())
+        except Exception as error:  # a broken or non-PDF file: say so plainly
+            raise CommandError(f"{path} could not be read as a PDF: {error}") from error
+        if not reports:
+            raise CommandError(f"{path} has no digital signatures.")
+        for number, report in enumerate(reports, start=1):
+            when = report.signed_at.isoformat(timespec="seconds") if report.signed_at else "?"
+            self.stdout.write(
+                f"{number}. {report.signer} ({report.field_name}) {when}: "
+                f"{'intact' if report.intact else 'BROKEN'}, "
+                f"{'trusted' if report.trusted else 'NOT TRUSTED'}, "
+                f"{'covers the whole file' if report.covers_whole_document else 'later revisions follow'}"
+                f"{', certifying' if report.certifying else ''}"
+            )
+        last = reports[-1]
+        changed_after = not last.covers_whole_document
+        self.stdout.write(
+            "The file was changed after the last signature."
+            if changed_after
+            else "The file is unchanged since the last signature."
+        )
+        if changed_after or not all(r.ok for r in reports):
+            raise CommandError("Verification failed.")
