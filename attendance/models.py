@@ -6,10 +6,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Person
-from meetings.models import Meeting, Paragraph
+from meetings.models import Meeting, Paragraph, ProtokollContentMixin
 
 
-class Attendance(models.Model):
+class Attendance(ProtokollContentMixin, models.Model):
     """One person's närvaro at a meeting: present or not, tjänstgörande for whom, from/to which §."""
 
     class Status(models.TextChoices):
@@ -124,7 +124,9 @@ class AbsenceNotice(models.Model):
         return f"{self.person} – {self.meeting}"
 
 
-class Disqualification(models.Model):
+class Disqualification(ProtokollContentMixin, models.Model):
+    protokoll_meeting_path = "paragraph__meeting"
+
     """Jäv: the member takes no part in the handling of this paragraph."""
 
     paragraph = models.ForeignKey(
@@ -160,7 +162,9 @@ class Disqualification(models.Model):
         return f"{self.person} – {self.paragraph}"
 
 
-class Vote(models.Model):
+class Vote(ProtokollContentMixin, models.Model):
+    protokoll_meeting_path = "paragraph__meeting"
+
     """An omröstning (votering) in a paragraph: proposition A (ja) against B (nej)."""
 
     class Kind(models.TextChoices):
@@ -198,7 +202,9 @@ class Vote(models.Model):
         return f"{_('Vote')} {self.paragraph}"
 
 
-class Ballot(models.Model):
+class Ballot(ProtokollContentMixin, models.Model):
+    protokoll_meeting_path = "vote__paragraph__meeting"
+
     """How one tjänstgörande member voted in an open vote."""
 
     class Choice(models.TextChoices):
@@ -223,7 +229,9 @@ class Ballot(models.Model):
         return f"{self.person}: {self.get_choice_display()}"
 
 
-class Reservation(models.Model):
+class Reservation(ProtokollContentMixin, models.Model):
+    protokoll_meeting_path = "paragraph__meeting"
+
     """A reservation against the decision of a paragraph, with the written reason if handed in."""
 
     paragraph = models.ForeignKey(

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,48 @@ from .richtext import RichTextField, RichTextSanitizingMixin
 class MeetingQuerySet(models.QuerySet):
     def for_secretary(self, user):
         return self.filter(committee__in=Committee.objects.for_secretary(user))
+
+
+class ProtokollLockedError(ValidationError):
+    """A change to a protokoll (its paragraphs, attendance, jäv, votes) after it was frozen."""
+
+
+class ProtokollContentMixin:
+    """Refuses to save or delete a row of a frozen protokoll, whatever path the change takes
+    through the ORM. `protokoll_meeting_path` is the path from the row to its Meeting; the
+    meeting's status is read from the database, not from a possibly stale instance."""
+
+    protokoll_meeting_path = "meeting"
+
+    def _protokoll_meeting_id(self):
+        obj = self
+        *parts, last = self.protokoll_meeting_path.split("__")
+        for part in parts:
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return getattr(obj, f"{last}_id", None)
+
+    def _refuse_if_protokoll_locked(self):
+        meeting_id = self._protokoll_meeting_id()
+        if meeting_id and Meeting.objects.filter(pk=meeting_id, status__in=Meeting.LOCKED_STATUSES).exists():
+            raise ProtokollLockedError(
+                _("The protokoll has been sent for justering; it can no longer be changed."),
+                code="protokoll_locked",
+            )
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_protokoll_locked()
+        if self.pk and self.protokoll_meeting_path != "meeting":
+            # A row moved from a frozen protokoll is also a change to that protokoll.
+            previous = type(self).objects.filter(pk=self.pk).first()
+            if previous is not None:
+                previous._refuse_if_protokoll_locked()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_protokoll_locked()
+        return super().delete(*args, **kwargs)
 
 
 class Meeting(models.Model):
@@ -302,7 +345,7 @@ class ParagraphQuerySet(models.QuerySet):
         return self.filter(meeting__committee__in=Committee.objects.for_secretary(user))
 
 
-class Paragraph(RichTextSanitizingMixin, models.Model):
+class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, models.Model):
     """A paragraph (§) of the protokoll: one handled item, numbered in the committee's yearly series.
 
     The number is unique per committee and calendar year (a database constraint);

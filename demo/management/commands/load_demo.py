@@ -333,6 +333,11 @@ class DemoLoader:
                 "note": row["note"],
             },
         )
+        # A frozen protokoll refuses changes (ProtokollContentMixin). The loader writes the
+        # seeds' finished meetings as they were, so it opens them for the load and closes
+        # them again; it all happens in one transaction.
+        final_status = meeting.status
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PROTOKOLL_DRAFTED)
         for item in row["items"]:
             agenda_item = self.upsert(
                 AgendaItem,
@@ -401,6 +406,7 @@ class DemoLoader:
                         "signed_by": person.user,
                     },
                 )
+        Meeting.objects.filter(pk=meeting.pk).update(status=final_status)
 
     def load_delegation(self):
         data = self.read("delegationsbeslut.json")
