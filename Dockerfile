@@ -21,7 +21,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 paragraf \
-    && mkdir -p /data/media /data/local \
+    && mkdir -p /data/media /data/local /data/signing \
     && chown -R paragraf:paragraf /data
 
 WORKDIR /app
