@@ -1,11 +1,15 @@
 """Factories for the domain: one per model the tests arrange."""
 
+import hashlib
+import io
 import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import factory
+import pikepdf
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 
 from cases.models import Case, DelegatedDecision, DelegationPoint, Document, Remiss
 from committees.models import Assignment, Committee, Organisation, Party, Person
@@ -165,3 +169,60 @@ def secretary_of(*committees, username=None):
     for committee in committees:
         AssignmentFactory(person=person, committee=committee, role=Assignment.Role.SECRETARY)
     return user
+
+
+_member_numbers = itertools.count(1)
+
+
+def member_of(*committees, role=Assignment.Role.MEMBER, username=None, **person_fields):
+    """A login (not staff) of a person with the given role in the committees (ledamot by default)."""
+    user = UserFactory(username=username or f"ledamot{next(_member_numbers)}")
+    person = PersonFactory(user=user, **person_fields)
+    for committee in committees:
+        AssignmentFactory(person=person, committee=committee, role=role)
+    return user
+
+
+# --- Handlingar with real PDF content (kallelse) --------------------------------------------------
+
+
+def pdf_bytes(*page_texts: str) -> bytes:
+    """A small, valid PDF with one page per text (Helvetica), readable by pdftotext."""
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type1,
+            BaseFont=pikepdf.Name.Helvetica,
+            Encoding=pikepdf.Name.WinAnsiEncoding,
+        )
+    )
+    for text in page_texts or ("",):
+        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        stream = f"BT /F1 14 Tf 72 760 Td ({escaped}) Tj ET".encode("cp1252")
+        page = pikepdf.Page(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Page,
+                MediaBox=[0, 0, 595, 842],
+                Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+                Contents=pdf.make_stream(stream),
+            )
+        )
+        pdf.pages.append(page)
+    output = io.BytesIO()
+    pdf.save(output)
+    return output.getvalue()
+
+
+class PdfDocumentFactory(DocumentFactory):
+    """A handling with a stored PDF file; `pages` are the texts of its pages."""
+
+    class Params:
+        pages = ("Handling",)
+        content = factory.LazyAttribute(lambda o: pdf_bytes(*o.pages))
+
+    file = factory.LazyAttribute(lambda o: ContentFile(o.content, name="handling.pdf"))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    page_count = factory.LazyAttribute(lambda o: len(o.pages))
+    content_type = "application/pdf"

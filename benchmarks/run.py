@@ -1,0 +1,163 @@
+"""`make bench`: run every benchmarks/bench_*.py and write benchmarks/RESULTS.md.
+
+Each benchmark module has a `run() -> dict` returning its figures (keys ending in
+`_within_target` are the verdicts) and may have `NOTES`, a Markdown paragraph saying how to
+read them. This script sets Django up once on a throwaway
+embedded SQLite database (a temporary PARAGRAF_LOCAL_DIR; DATABASE_URL and REDIS_URL are
+ignored, so the development database is never touched), runs the modules in name order
+and writes the figures with the date and the machine to RESULTS.md, and the raw figures
+to benchmarks/out/results.json.
+
+    .venv/bin/python benchmarks/run.py             # all benchmarks
+    .venv/bin/python benchmarks/run.py kallelse    # only bench_kallelse.py
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "RESULTS.md"
+OUT = HERE / "out"
+
+
+def _django_setup() -> Path:
+    local_dir = Path(tempfile.mkdtemp(prefix="paragraf-bench-"))
+    os.environ["PARAGRAF_LOCAL_DIR"] = str(local_dir)
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+        "DJANGO_MEDIA_ROOT",
+    ):
+        os.environ.pop(name, None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    for path in (str(ROOT), str(HERE)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return local_dir
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    memory_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus (nproc)": os.cpu_count(),
+        "ram_gb": memory_gb,
+        "cpu": cpu or "unknown",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def benchmark_modules(selected: list[str]) -> list[str]:
+    names = sorted(path.stem for path in HERE.glob("bench_*.py"))
+    if selected:
+        names = [name for name in names if name.removeprefix("bench_") in selected or name in selected]
+    return names
+
+
+def _format(value) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "**no**"
+    return str(value)
+
+
+def write_results(results: dict, about: dict, started: datetime) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`benchmarks/run.py`); the figures are from the last run on the",
+        "machine below, against a throwaway embedded SQLite database.",
+        "",
+        f"- date: {started:%Y-%m-%d %H:%M}",
+        *(f"- {key}: {value}" for key, value in about.items()),
+        "",
+    ]
+    for name, outcome in results.items():
+        module = sys.modules.get(name)
+        title = (module.__doc__ or name).strip().splitlines()[0] if module else name
+        lines += [f"## {name}.py", "", title, ""]
+        if "error" in outcome:
+            lines += ["The benchmark failed:", "", "```", outcome["error"].rstrip(), "```", ""]
+            continue
+        lines += ["| figure | value |", "| --- | --- |"]
+        lines += [f"| {key} | {_format(value)} |" for key, value in outcome.items()]
+        lines.append("")
+        notes = getattr(module, "NOTES", "")
+        if notes:
+            lines += [notes.strip(), ""]
+    RESULTS.write_text("\n".join(lines))
+
+
+def main(argv: list[str]) -> int:
+    started = datetime.now()
+    _django_setup()
+    results: dict[str, dict] = {}
+    for name in benchmark_modules(argv):
+        print(f"== {name}", flush=True)
+        try:
+            figures = importlib.import_module(name).run()
+        except Exception:
+            figures = {"error": traceback.format_exc()}
+            print(figures["error"], file=sys.stderr)
+        else:
+            width = max(len(key) for key in figures)
+            for key, value in figures.items():
+                print(f"  {key:<{width}}  {value}")
+        results[name] = figures
+    if argv and set(argv) != {n.removeprefix("bench_") for n in results}:
+        print(f"note: RESULTS.md now holds only {', '.join(results)}", file=sys.stderr)
+    about = machine()
+    write_results(results, about, started)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.json").write_text(
+        json.dumps({"date": started.isoformat(), "machine": about, "results": results}, indent=2, default=str)
+    )
+    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    failed = [name for name, figures in results.items() if "error" in figures]
+    missed = [
+        f"{name}: {key}"
+        for name, figures in results.items()
+        for key, value in figures.items()
+        if key.endswith("_within_target") and value is False
+    ]
+    for line in missed:
+        print(f"target missed: {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
