@@ -2,10 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from committees.admin import CommitteeScopedAdminMixin
 
+from .documents import document_queue_conversion
+from .forms import DocumentUploadForm
 from .models import Case, DelegatedDecision, DelegationPoint, Document, Motion, Remiss
 from .services import case_register, diarienummer_parse
 
@@ -123,10 +126,26 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "case", "registration_id", "date", "confidential"]
-    list_filter = ["kind", "confidential", "date"]
-    search_fields = ["title", "registration_id", "case__title", "sha256"]
+    """Handlingar. A new one is uploaded through `document_upload` (checked by content); the
+    file of an existing one is never replaced, so what was published stays what it was."""
+
+    list_display = [
+        "title",
+        "kind",
+        "case",
+        "registration_id",
+        "date",
+        "page_count",
+        "conversion_status",
+        "confidential",
+    ]
+    list_filter = ["kind", "conversion", "confidential", "date"]
+    search_fields = ["title", "registration_id", "case__title", "sha256", "original_name"]
     readonly_fields = [
+        "file",
+        "source_file",
+        "conversion",
+        "conversion_error",
         "sha256",
         "size",
         "content_type",
@@ -137,6 +156,42 @@ class DocumentAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["case"]
     list_select_related = ["case"]
+    actions = ["convert_again"]
+
+    @admin.display(description=_("PDF"), ordering="conversion")
+    def conversion_status(self, obj):
+        if obj.conversion == Document.Conversion.FAILED:
+            return format_html('<strong class="errornote">{}</strong>', obj.get_conversion_display())
+        return obj.get_conversion_display()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = DocumentUploadForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["upload", *DocumentUploadForm._meta.fields]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        document = form.save_upload(created_by=request.user)
+        # The admin goes on with the saved row (its change link, log entry and message).
+        for field in Document._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(document, field.attname))
+        obj._state.adding, obj._state.db = False, document._state.db
+        return None
+
+    @admin.action(description=_("Convert to PDF again"))
+    def convert_again(self, request, queryset):
+        for document in queryset.exclude(source_file=""):
+            document_queue_conversion(document=document)
+            self.message_user(request, _("%(title)s: queued for conversion.") % {"title": document.title})
 
 
 @admin.register(Remiss)
