@@ -1,9 +1,6 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 admin.site.site_header = "Paragraf"
 admin.site.site_title = "Paragraf"
@@ -12,8 +9,8 @@ admin.site.index_title = _("Committee administration")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", include("meetings.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media files are never served by URL: they may be confidential. Views stream each file
+# after checking the user's permission for it.

@@ -1,0 +1,28 @@
+"""The members' pages and their login. Paths are Swedish: they are what members see."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mina-sammantraden/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("mina-sammantraden/<int:pk>/kallelse.pdf", views.kallelse_pdf, name="kallelse"),
+    path(
+        "mina-sammantraden/<int:pk>/handlingar/<int:document_pk>/",
+        views.document_download,
+        name="document",
+    ),
+    path("mina-sammantraden/<int:pk>/forhinder/", views.absence, name="absence"),
+    path(
+        "konto/logga-in/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+]
