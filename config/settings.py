@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,7 +124,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Members sign in on Paragraf's own login page; the admin keeps its own.
+LOGIN_URL = "meetings:login"
+LOGIN_REDIRECT_URL = "meetings:home"
+LOGOUT_REDIRECT_URL = "meetings:login"
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -134,7 +138,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", LOCAL_DIR / "staticfiles"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing directory
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files are served by WhiteNoise (compressed, cache-busting names) outside DEBUG. Media
+# files are never served directly: they may be confidential; views check permission per file.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("PARAGRAF_PRODUCTION")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", LOCAL_DIR / "media"))
 
@@ -157,6 +172,9 @@ if env_bool("PARAGRAF_PRODUCTION"):
 # Paragraf's own settings (the reglemente's configurable rules, with the common defaults).
 PARAGRAF_JUSTERING_DAYS = int(os.environ.get("PARAGRAF_JUSTERING_DAYS", "14"))
 PARAGRAF_UPLOAD_MAX_BYTES = int(os.environ.get("PARAGRAF_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
+# DOCX/ODT handlingar are converted to PDF by LibreOffice; without it, only PDFs are accepted.
+PARAGRAF_SOFFICE = os.environ.get("PARAGRAF_SOFFICE", "soffice")
+PARAGRAF_CONVERSION_TIMEOUT = int(os.environ.get("PARAGRAF_CONVERSION_TIMEOUT", "180"))
 # Digital signatures: where the signing CA and the signers' keys live (keep it out of the web
 # root and back it up), the passphrase of those keys, extra trusted roots, and the backend.
 PARAGRAF_SIGNING_DIR = Path(os.environ.get("PARAGRAF_SIGNING_DIR", LOCAL_DIR / "signing"))
@@ -165,10 +183,26 @@ PARAGRAF_SIGNING_TRUST_ROOTS = env_list("PARAGRAF_SIGNING_TRUST_ROOTS")
 PARAGRAF_SIGNER_BACKEND = os.environ.get(
     "PARAGRAF_SIGNER_BACKEND", "meetings.signing.LocalCertificateBackend"
 )
+# The site's public address, for links in e-mails (the kallelse links to the meeting's page).
+PARAGRAF_BASE_URL = os.environ.get("PARAGRAF_BASE_URL", "http://127.0.0.1:8000")
+# Periodic tasks (celery beat). Kallelse e-mails that could not be queued (broker down) or
+# failed are sent by this sweep; it never sends one twice.
+CELERY_BEAT_SCHEDULE = {
+    "meetings.send_pending_kallelse": {"task": "meetings.tasks.send_pending_kallelse", "schedule": 300.0},
+    "cases.convert_pending_documents": {"task": "cases.tasks.convert_pending_documents", "schedule": 600.0},
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step ("Step 2 - Fetching and parsing CSS"), pikepdf and
+    # fontTools their work at INFO: noise in the worker's log and in management commands.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

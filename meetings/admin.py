@@ -1,12 +1,19 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import AgendaItemUploadForm, AgendaItemUploadFormSet
+from cases.registers import agenda_item_generate_list
 from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
 
-from . import services
+from . import dispatch, services
 from .models import (
     AgendaItem,
     AgendaItemDocument,
@@ -93,6 +100,10 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     actions = [
         "add_standard_items",
         "start_agenda",
+        "send_kallelse",
+        "send_revised_kallelse",
+        "send_supplement_kallelse",
+        "publish_agenda",
         "mark_summoned",
         "mark_held",
         "create_protokoll_draft",
@@ -152,13 +163,97 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     def freeze_protokoll(self, request, queryset):
         _run_step(self, request, queryset, services.protokoll_freeze, _("ready for justering."))
 
-    @admin.action(description=_("Reopen the protokoll (nobody has signed)"))
+    @admin.action(description=_("Reopen the protokoll (discards the signatures given so far)"))
     def reopen_protokoll(self, request, queryset):
-        _run_step(self, request, queryset, services.protokoll_unfreeze, _("reopened."))
+        reason = request.POST.get("reason", "").strip()
+        if "apply" not in request.POST or not reason:
+            return TemplateResponse(
+                request,
+                "admin/meetings/meeting/reopen_protokoll.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Reopen the protokoll"),
+                    "meetings": queryset,
+                    "reason_missing": "apply" in request.POST,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
+
+        def reopen(*, meeting, by):
+            return services.protokoll_unfreeze(meeting=meeting, by=by, reason=reason)
+
+        _run_step(self, request, queryset, reopen, _("reopened."))
+        return None
 
     @admin.action(description=_("Post the anslag on the anslagstavla"))
     def post_anslag(self, request, queryset):
         _run_step(self, request, queryset, services.anslag_post, _("anslag posted."))
+
+    # --- Sending the kallelse (meetings/dispatch.py) ---
+
+    @admin.action(description=_("Send the kallelse"))
+    def send_kallelse(self, request, queryset):
+        self._send(request, queryset, KallelseDispatch.Kind.KALLELSE)
+
+    @admin.action(description=_("Send a reviderad kallelse"))
+    def send_revised_kallelse(self, request, queryset):
+        self._send(request, queryset, KallelseDispatch.Kind.REVISED)
+
+    @admin.action(description=_("Send a tilläggskallelse"))
+    def send_supplement_kallelse(self, request, queryset):
+        self._send(request, queryset, KallelseDispatch.Kind.SUPPLEMENT)
+
+    def _send(self, request, queryset, kind):
+        for meeting in queryset:
+            try:
+                sent = dispatch.meeting_send_kallelse(meeting=meeting, sent_by=request.user, kind=kind)
+            except ValidationError as error:
+                self.message_user(request, f"{meeting}: {' '.join(error.messages)}", level=messages.ERROR)
+                continue
+            for level, text in dispatch.dispatch_report(dispatch=sent):
+                self.message_user(request, f"{meeting}: {text}", level=level)
+
+    @admin.action(description=_("Publish the agenda"))
+    def publish_agenda(self, request, queryset):
+        _run_step(self, request, queryset, dispatch.meeting_publish_agenda, _("agenda published."))
+
+    change_form_template = "admin/meetings/meeting/change_form.html"
+
+    def get_urls(self):
+        from . import protokoll_views
+
+        own = [
+            path(
+                "<int:pk>/protokoll/",
+                self.admin_site.admin_view(protokoll_views.protokoll_preview),
+                name="meetings_meeting_protokoll_preview",
+            ),
+            path(
+                "<int:pk>/protokoll.pdf",
+                self.admin_site.admin_view(protokoll_views.protokoll_preview_pdf),
+                name="meetings_meeting_protokoll_pdf",
+            ),
+            path(
+                "<int:pk>/kallelse.pdf",
+                self.admin_site.admin_view(self.kallelse_pdf_view),
+                name="meetings_meeting_kallelse_pdf",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def kallelse_pdf_view(self, request, pk):
+        """The kallelse as it stands now (members' or, with ?version=public, the public one)."""
+        from cases.registers import meeting_generate_lists
+
+        from .kallelse import kallelse_get_or_render
+
+        meeting = get_object_or_404(self.get_queryset(request), pk=pk)
+        meeting_generate_lists(meeting=meeting)
+        public = request.GET.get("version") == "public"
+        rendered = kallelse_get_or_render(meeting=meeting, public=public)
+        name = f"kallelse-{meeting.committee.slug}-{meeting.start:%Y-%m-%d}{'-publik' if public else ''}.pdf"
+        return FileResponse(rendered.file.open("rb"), content_type="application/pdf", filename=name)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -168,21 +263,96 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
 
 
 class AgendaItemDocumentInline(admin.TabularInline):
+    """The item's handlingar in order; a document already on the item is refused twice."""
+
     model = AgendaItemDocument
     extra = 0
+    fields = ["order", "document", "pages", "pdf_status"]
+    readonly_fields = ["pages", "pdf_status"]
     autocomplete_fields = ["document"]
-    ordering = ["order"]
+    ordering = ["order", "id"]
+
+    @admin.display(description=_("pages"))
+    def pages(self, obj):
+        return obj.document.page_count if obj and obj.document_id else ""
+
+    @admin.display(description=_("PDF"))
+    def pdf_status(self, obj):
+        return obj.document.get_conversion_display() if obj and obj.document_id else ""
+
+
+class AgendaItemUploadInline(admin.StackedInline):
+    """Upload new handlingar straight to the item: each file becomes a document of the item's
+    case (checked by content, DOCX/ODT converted to PDF) attached in the given order."""
+
+    model = AgendaItemDocument
+    form = AgendaItemUploadForm
+    formset = AgendaItemUploadFormSet
+    extra = 1
+    can_delete = False
+    # Stacked, so every field shows its own (translated) label.
+    fieldsets = [
+        (None, {"fields": [("upload", "title"), ("kind", "order"), ("confidential", "osl_reference")]})
+    ]
+    verbose_name = _("handling")
+    verbose_name_plural = _("Upload handlingar")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()  # only new uploads; the list is above
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AgendaItem)
 class AgendaItemAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     committee_lookup = "meeting__committee"
-    list_display = ["title", "meeting", "order", "section", "kind", "case", "confidential"]
-    list_filter = ["kind", "confidential", "meeting__committee", "added_at_meeting"]
+    list_display = ["title", "meeting", "order", "section", "kind", "case", "generates", "confidential"]
+    list_filter = ["kind", "confidential", "meeting__committee", "added_at_meeting", "generates"]
     search_fields = ["title", "case__title", "proposal", "summary"]
     autocomplete_fields = ["case", "meeting"]
-    inlines = [AgendaItemDocumentInline]
+    inlines = [AgendaItemDocumentInline, AgendaItemUploadInline]
     list_select_related = ["meeting__committee", "case"]
+    actions = ["generate_list"]
+
+    @admin.action(description=_("Generate the list from the register"))
+    def generate_list(self, request, queryset):
+        for item in queryset.select_related("meeting"):
+            try:
+                document = agenda_item_generate_list(agenda_item=item)
+            except ValidationError as error:
+                self.message_user(request, f"{item}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(item)s: %(title)s attached (%(pages)s pages).")
+                    % {"item": item, "title": document.title, "pages": document.page_count},
+                    level=messages.SUCCESS,
+                )
+
+    def get_inlines(self, request, obj):
+        if obj and obj.meeting.is_locked:  # the handlingar of a frozen protokoll stay as they are
+            return [AgendaItemDocumentInline]
+        return super().get_inlines(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        if issubclass(formset.form, AgendaItemUploadForm):
+            # The uploads go through the services; the admin's change message reads these lists.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for upload_form in formset.forms:
+                if upload_form.has_changed() and upload_form.cleaned_data.get("upload"):
+                    attached = upload_form.save_upload(agenda_item=form.instance, created_by=request.user)
+                    if attached is not None:
+                        formset.new_objects.append(attached)
+                    else:
+                        self.message_user(
+                            request,
+                            _("%(title)s: the item already has this file; it was not attached again.")
+                            % {"title": upload_form.cleaned_data["title"]},
+                            level=messages.WARNING,
+                        )
+            return
+        super().save_formset(request, form, formset, change)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and obj.meeting.is_locked)
@@ -311,6 +481,19 @@ class KallelseDispatchAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "meeting__committee"]
     search_fields = ["meeting__committee__name"]
     inlines = [KallelseDeliveryInline]
+    actions = ["send_unsent"]
+
+    @admin.action(description=_("Send the unsent e-mails"))
+    def send_unsent(self, request, queryset):
+        from .tasks import send_kallelse_dispatch
+
+        for sent in queryset:
+            try:
+                send_kallelse_dispatch.delay(sent.pk)
+            except Exception as error:  # noqa: BLE001 - the broker is down: say so, lose nothing
+                self.message_user(request, f"{sent}: {error}", level=messages.ERROR)
+            else:
+                self.message_user(request, _("%(dispatch)s: sending.") % {"dispatch": sent}, messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False

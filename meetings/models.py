@@ -431,8 +431,14 @@ class Justering(models.Model):
     deadline = models.DateField(_("justeras senast"), null=True, blank=True)
     frozen_at = models.DateTimeField(_("frozen"), null=True, blank=True)
     completed_at = models.DateTimeField(_("justerat"), null=True, blank=True)
-    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    content_hash = models.CharField(
+        _("content hash"), max_length=64, blank=True, help_text=_("SHA-256 of the frozen snapshot.")
+    )
+    snapshot = models.JSONField(_("frozen content"), null=True, blank=True, editable=False)
+    frozen_file = models.FileField(_("frozen protokoll"), upload_to="protokoll/%Y/", blank=True)
+    frozen_sha256 = models.CharField(_("SHA-256 of the frozen PDF"), max_length=64, blank=True)
     signed_file = models.FileField(_("signed protokoll"), upload_to="protokoll/%Y/", blank=True)
+    signed_sha256 = models.CharField(_("SHA-256 of the signed PDF"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("justering")
@@ -471,6 +477,7 @@ class Signature(models.Model):
         verbose_name=_("signed by login"),
     )
     certificate_subject = models.CharField(_("certificate"), max_length=300, blank=True)
+    field_name = models.CharField(_("signature field"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("signature")
@@ -608,6 +615,9 @@ class KallelseDispatch(models.Model):
         verbose_name=_("sent by"),
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    agenda_items = models.ManyToManyField(
+        "meetings.AgendaItem", blank=True, related_name="dispatches", verbose_name=_("agenda items sent")
+    )
 
     class Meta:
         verbose_name = _("kallelse dispatch")

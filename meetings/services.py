@@ -14,6 +14,13 @@ from django.utils.translation import gettext as _
 
 from committees.models import Assignment, Committee, Person
 
+from . import signing
+from .justering import (
+    justering_apply_signature,
+    justering_store_frozen_pdf,
+    protokoll_snapshot,
+    snapshot_hash,
+)
 from .models import (
     AgendaItem,
     Anslag,
@@ -378,31 +385,46 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
         )
     paragraphs_renumber(committee=series_committee(meeting), year=year)
     meeting_transition(meeting=meeting, to_status=Status.READY_FOR_JUSTERING, by=by)
+    snapshot = protokoll_snapshot(meeting)
+    justering.snapshot = snapshot
+    justering.content_hash = snapshot_hash(snapshot)
     justering.frozen_at = timezone.now()
     justering.deadline = justering.deadline or justering_deadline(meeting)
-    justering.save(update_fields=["frozen_at", "deadline"])
+    justering.save(update_fields=["snapshot", "content_hash", "frozen_at", "deadline"])
+    justering_store_frozen_pdf(justering=justering)
     return meeting
 
 
 @transaction.atomic
-def protokoll_unfreeze(*, meeting: Meeting, by=None, note: str = "") -> Meeting:
-    """Ready for justering → drafted again, allowed only while nobody has signed."""
+def protokoll_unfreeze(*, meeting: Meeting, by=None, reason: str = "") -> Meeting:
+    """Ready for justering → drafted again, until the last signature. The signatures given
+    so far are discarded (the history keeps who reopened it, when and why)."""
     meeting = _lock_meeting(meeting)
     _require(meeting, Status.READY_FOR_JUSTERING, _("Reopening the protokoll"))
-    if Signature.objects.filter(justering__meeting=meeting, signed_at__isnull=False).exists():
-        raise TransitionError(
-            _("The protokoll cannot be reopened: someone has already signed it."),
-            code="already_signed",
-        )
-    return meeting_transition(meeting=meeting, to_status=Status.PROTOKOLL_DRAFTED, by=by, note=note)
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for reopening the protokoll."), code="reason_required")
+    justering = meeting.justering
+    signed = list(justering.signatures.filter(signed_at__isnull=False).select_related("person"))
+    note = reason.strip()
+    if signed:
+        note += " " + _("(signatures discarded: %(names)s)") % {
+            "names": ", ".join(s.person.full_name for s in signed)
+        }
+    meeting_transition(meeting=meeting, to_status=Status.PROTOKOLL_DRAFTED, by=by, note=note[:300])
+    justering.signatures.update(signed_at=None, signed_by=None, certificate_subject="")
+    justering.frozen_at = None
+    justering.save(update_fields=["frozen_at"])
+    return meeting
 
 
 @transaction.atomic
-def protokoll_sign(*, signature: Signature, user) -> Signature:
-    """One signer justerar. When every required signer has signed, the protokoll is justerat."""
+def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
+    """One required signer justerar, after entering their password again: the server signs
+    the protokoll of record with that person's certificate. When every required signer has
+    signed, the protokoll is justerat and its anslag is posted (a Celery task)."""
     signature = (
         Signature.objects.select_for_update()
-        .select_related("person", "justering__meeting")
+        .select_related("person", "justering__meeting__committee__organisation")
         .get(pk=signature.pk)
     )
     meeting = _lock_meeting(signature.justering.meeting)
@@ -413,16 +435,29 @@ def protokoll_sign(*, signature: Signature, user) -> Signature:
             code="not_signer",
             params={"person": signature.person, "role": signature.get_role_display()},
         )
+    if not user.check_password(password or ""):
+        raise ValidationError(_("The password is not correct."), code="wrong_password")
     if signature.signed_at:
         raise ValidationError(_("You have already signed this protokoll."), code="already_signed")
+    justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
+    if signing.signing_ca_exists():
+        signing.person_certificate_issue(person=signature.person)
+    justering_apply_signature(
+        justering=justering,
+        signature=signature,
+        reason=_("Justering of the protokoll as %(role)s") % {"role": signature.get_role_display()},
+    )
     signature.signed_at = timezone.now()
     signature.signed_by = user
-    signature.save(update_fields=["signed_at", "signed_by"])
-    justering = signature.justering
+    signature.certificate_subject = signature.person.full_name
+    signature.save(update_fields=["signed_at", "signed_by", "certificate_subject"])
     if not justering.signatures.filter(signed_at__isnull=True).exists():
         justering.completed_at = signature.signed_at
         justering.save(update_fields=["completed_at"])
         meeting_transition(meeting=meeting, to_status=Status.JUSTERAT, by=user)
+        from .tasks import post_anslag
+
+        transaction.on_commit(lambda: post_anslag.delay(meeting.pk))
     return signature
 
 

@@ -3,3 +3,65 @@
 Each task loads its rows by id, calls one service and can run twice without doing
 anything twice. Enqueue with transaction.on_commit.
 """
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def post_anslag(meeting_id: int) -> int | None:
+    """Post the anslag of a justerat protokoll; does nothing if it is already posted."""
+    from .models import Anslag, Meeting
+    from .services import anslag_post
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    existing = Anslag.objects.filter(meeting=meeting, kind=Anslag.Kind.PROTOKOLL).first()
+    if existing or meeting.status != Meeting.Status.JUSTERAT:
+        return existing.pk if existing else None
+    return anslag_post(meeting=meeting).pk
+
+
+# --- Kallelse by e-mail (meetings/dispatch.py) -------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
+def send_kallelse_dispatch(self, dispatch_id: int) -> dict:
+    """Send the unsent e-mails of one kallelse dispatch; a retry never sends an e-mail twice."""
+    from .dispatch import dispatch_send
+
+    result = dispatch_send(dispatch_id=dispatch_id)
+    if result.failed and not self.request.is_eager:
+        raise self.retry()
+    return {"sent": result.sent, "failed": result.failed}
+
+
+@shared_task(acks_late=True)
+def send_pending_kallelse() -> list[int]:
+    """Periodic sweep (celery beat): send what is left of every unfinished dispatch."""
+    from .dispatch import dispatch_send, dispatches_pending
+
+    pending = dispatches_pending()
+    for dispatch_id in pending:
+        dispatch_send(dispatch_id=dispatch_id)
+    return pending
+
+
+@shared_task(acks_late=True)
+def send_absence_notice_email(meeting_id: int, person_id: int, withdrawn: bool = False) -> int:
+    """Tell the committee's secretaries that a member reported (or withdrew) a förhinder."""
+    from attendance.services import absence_notify_secretaries
+
+    return absence_notify_secretaries(meeting_id=meeting_id, person_id=person_id, withdrawn=withdrawn)
+
+
+# --- The kallelse document (meetings/kallelse.py) ----------------------------------------------
+
+
+@shared_task(acks_late=True)
+def render_kallelse(meeting_id: int, public: bool = False) -> int:
+    """Build and store the kallelse PDF for the meeting as it is now; when the stored one is
+    current (same content hash) nothing is rendered. Returns the RenderedDocument's id."""
+    from .kallelse import kallelse_get_or_render
+    from .models import Meeting
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    return kallelse_get_or_render(meeting=meeting, public=public).pk

@@ -174,3 +174,30 @@ def page(browser):
         yield page
     finally:
         context.close()
+
+
+# --- Files ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_file_dirs(tmp_path_factory):
+    """Media files and signing keys of the test run live in a throwaway directory, shared
+    with the Celery worker subprocess through the environment it inherits."""
+    from django.conf import settings
+
+    base = tmp_path_factory.mktemp("files")
+    media, signing_dir = base / "media", base / "signing"
+    os.environ["DJANGO_MEDIA_ROOT"] = str(media)
+    os.environ["PARAGRAF_SIGNING_DIR"] = str(signing_dir)
+    settings.MEDIA_ROOT = media
+    settings.PARAGRAF_SIGNING_DIR = signing_dir
+    return base
+
+
+@pytest.fixture(scope="session")
+def signing_ca(private_file_dirs):
+    """The organisation's signing CA, created once for the test run."""
+    from meetings import signing
+
+    signing.signing_ca_create(organisation_name="Region Jönköpings län")
+    return signing

@@ -9,7 +9,8 @@ from meetings import services
 from meetings.models import Anslag, Meeting, MeetingTransition
 from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory, UserFactory, local
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_ca")]
+PASSWORD = "pw-for-tests-1"
 Status = Meeting.Status
 
 
@@ -29,7 +30,7 @@ def test_the_whole_life_of_a_meeting_from_plan_to_archive(django_capture_on_comm
     justering = meeting.justering
     assert justering.deadline == date(2024, 10, 25)  # 14 days after the meeting
     for signature in justering.signatures.all():
-        services.protokoll_sign(signature=signature, user=signature.person.user)
+        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     meeting.refresh_from_db()
     assert meeting.status == Status.JUSTERAT
     anslag = services.anslag_post(meeting=meeting, posted_on=date(2024, 10, 28))
@@ -106,20 +107,41 @@ def test_only_the_signer_can_sign_and_only_once():
     meeting = _frozen_meeting()
     chair_signature = meeting.justering.signatures.get(role="ordforande")
     with pytest.raises(ValidationError, match="Endast .* kan signera som ordförande"):
-        services.protokoll_sign(signature=chair_signature, user=UserFactory(username="other"))
-    services.protokoll_sign(signature=chair_signature, user=chair_signature.person.user)
+        services.protokoll_sign(
+            signature=chair_signature, user=UserFactory(username="other"), password=PASSWORD
+        )
+    services.protokoll_sign(signature=chair_signature, user=chair_signature.person.user, password=PASSWORD)
     with pytest.raises(ValidationError, match="redan signerat"):
-        services.protokoll_sign(signature=chair_signature, user=chair_signature.person.user)
+        services.protokoll_sign(
+            signature=chair_signature, user=chair_signature.person.user, password=PASSWORD
+        )
     meeting.refresh_from_db()
     assert meeting.status == Status.READY_FOR_JUSTERING  # the justerare has not signed yet
 
 
-def test_a_signed_protokoll_cannot_be_reopened():
+def test_reopening_before_the_last_signature_needs_a_reason_and_discards_signatures():
     meeting = _frozen_meeting()
     signature = meeting.justering.signatures.first()
-    services.protokoll_sign(signature=signature, user=signature.person.user)
-    with pytest.raises(services.TransitionError, match="någon har redan signerat"):
-        services.protokoll_unfreeze(meeting=meeting)
+    services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+    with pytest.raises(ValidationError) as refused:
+        services.protokoll_unfreeze(meeting=meeting, reason=" ")
+    assert refused.value.code == "reason_required"
+    services.protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
+    meeting.refresh_from_db()
+    assert meeting.status == Status.PROTOKOLL_DRAFTED
+    assert not meeting.justering.signatures.filter(signed_at__isnull=False).exists()
+    step = meeting.transitions.last()
+    assert step.note.startswith("Fel i § 1") and signature.person.full_name in step.note
+
+
+def test_a_wrong_password_signs_nothing():
+    meeting = _frozen_meeting()
+    signature = meeting.justering.signatures.first()
+    with pytest.raises(ValidationError) as refused:
+        services.protokoll_sign(signature=signature, user=signature.person.user, password="fel")
+    assert refused.value.code == "wrong_password"
+    signature.refresh_from_db()
+    assert signature.signed_at is None
 
 
 def test_anslag_only_for_justerat_protokoll_and_stays_up_for_the_appeal_period():
@@ -127,7 +149,7 @@ def test_anslag_only_for_justerat_protokoll_and_stays_up_for_the_appeal_period()
     with pytest.raises(services.TransitionError, match="kräver att sammanträdet har status ”justerat”"):
         services.anslag_post(meeting=meeting)
     for signature in meeting.justering.signatures.all():
-        services.protokoll_sign(signature=signature, user=signature.person.user)
+        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     anslag = services.anslag_post(meeting=meeting)
     with pytest.raises(ValidationError, match="måste sitta uppe till"):
         services.anslag_take_down(anslag=anslag)
