@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import construct_instance
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from committees.admin import CommitteeScopedAdminMixin
+from committees.models import Committee
 
 from .documents import document_queue_conversion
 from .forms import DocumentUploadForm
@@ -62,6 +64,21 @@ class CaseRegisterForm(forms.ModelForm):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
+    """The diarium as a secretary sees it: the cases of their committees, and the cases their
+    committees handle (on an agenda or in a paragraph), plus cases not yet given a committee."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        scoped = Committee.objects.for_secretary(request.user)
+        return queryset.filter(
+            Q(committee__in=scoped)
+            | Q(committee__isnull=True)
+            | Q(agenda_items__meeting__committee__in=scoped)
+            | Q(paragraphs__meeting__committee__in=scoped)
+        ).distinct()
+
     list_display = ["diarienummer", "title", "committee", "registered_on", "status", "confidential"]
     list_filter = ["status", "year", "committee", "confidential"]
     search_fields = ["title", "prefix", "=serial"]
@@ -126,6 +143,20 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
+    """Handlingar a secretary may see: those of their committees' agendas and cases, and their own
+    uploads. A confidential handling of another committee is never listed."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        scoped = Committee.objects.for_secretary(request.user)
+        return queryset.filter(
+            Q(attachments__agenda_item__meeting__committee__in=scoped)
+            | Q(case__committee__in=scoped)
+            | Q(created_by=request.user)
+        ).distinct()
+
     """Handlingar. A new one is uploaded through `document_upload` (checked by content); the
     file of an existing one is never replaced, so what was published stays what it was."""
 

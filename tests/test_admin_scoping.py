@@ -127,3 +127,28 @@ def test_committee_queryset_for_secretary_respects_the_assignment_period(two_com
     user = secretary_of(a)
     Assignment.objects.filter(person__user=user).update(valid_to=local(2020, 1, 1).date())
     assert not Committee.objects.for_secretary(user).exists()
+
+
+def test_secretary_sees_only_handlingar_and_cases_of_own_committees(client, two_committees):
+    from cases.models import Document
+    from meetings.models import AgendaItemDocument
+    from tests.factories import CaseFactory, DocumentFactory
+
+    a, b = two_committees
+    own_item = AgendaItemFactory(meeting=MeetingFactory(committee=a))
+    other_item = AgendaItemFactory(meeting=MeetingFactory(committee=b))
+    own = DocumentFactory(title="Egen tjänsteskrivelse")
+    secret = DocumentFactory(title="Hemlig handling B", confidential=True, osl_reference="OSL 26 kap. 1 §")
+    AgendaItemDocument.objects.create(agenda_item=own_item, document=own)
+    AgendaItemDocument.objects.create(agenda_item=other_item, document=secret)
+    CaseFactory(title="Ärende hos A", committee=a)
+    CaseFactory(title="Ärende hos B", committee=b)
+    client.force_login(secretary_of(a))
+    documents = client.get(reverse("admin:cases_document_changelist")).content.decode()
+    assert "Egen tjänsteskrivelse" in documents
+    assert "Hemlig handling B" not in documents
+    response = client.get(reverse("admin:cases_document_change", args=[secret.pk]))
+    assert response.status_code == 302 and Document.objects.filter(pk=secret.pk).exists()
+    cases = client.get(reverse("admin:cases_case_changelist")).content.decode()
+    assert "Ärende hos A" in cases
+    assert "Ärende hos B" not in cases
