@@ -14,9 +14,11 @@ form filling (i.e. the later signatures); each signature is an incremental updat
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -294,12 +296,33 @@ def pdf_add_signature_fields(pdf: bytes, signature_fields: list[SignatureField])
     return out.getvalue()
 
 
+def _outside_event_loop(function, *args, **kwargs):
+    """Run `function` where pyHanko can start its own asyncio loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which refuses to run in a thread that
+    already has a running loop (an ASGI worker, or Playwright's sync API in the tests).
+    There the work goes to a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def pdf_sign(
     pdf: bytes, *, person, field_name: str, reason: str, location: str = "", certify: bool = False
 ) -> bytes:
     """Sign a PDF in a pre-created field with the configured backend."""
-    return signer_backend().sign(
-        pdf, person=person, field_name=field_name, reason=reason, location=location, certify=certify
+    return _outside_event_loop(
+        signer_backend().sign,
+        pdf,
+        person=person,
+        field_name=field_name,
+        reason=reason,
+        location=location,
+        certify=certify,
     )
 
 
@@ -308,6 +331,10 @@ def pdf_sign(
 
 def pdf_verify(pdf: bytes) -> list[SignatureReport]:
     """Validate every signature of a PDF against the organisation's CA (and configured roots)."""
+    return _outside_event_loop(_pdf_verify, pdf)
+
+
+def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     context = _validation_context()
     reports = []
