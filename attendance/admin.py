@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
 
 from .models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
+from .services import substitute_confirm, substitute_propose
 
 
 class LockedWithMeetingMixin:
@@ -38,11 +42,43 @@ class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.M
 @admin.register(AbsenceNotice)
 class AbsenceNoticeAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     committee_lookup = "meeting__committee"
-    list_display = ["person", "meeting", "reported_at", "substitute", "substitute_confirmed_at"]
+    list_display = [
+        "person",
+        "meeting",
+        "reported_at",
+        "substitute",
+        "proposed_substitute",
+        "substitute_confirmed_at",
+    ]
     list_filter = ["meeting__committee"]
     search_fields = ["person__first_name", "person__last_name"]
     autocomplete_fields = ["person", "substitute", "meeting"]
-    readonly_fields = ["reported_at", "reported_by"]
+    readonly_fields = ["reported_at", "reported_by", "substitute_confirmed_at", "substitute_notified_at"]
+    list_select_related = ["person__party", "meeting__committee", "substitute__party"]
+    actions = ["call_in_proposed_substitute"]
+
+    @admin.display(description=_("proposed ersättare"))
+    def proposed_substitute(self, obj):
+        if obj.substitute_id:
+            return "–"
+        return substitute_propose(meeting=obj.meeting, absent_person=obj.person) or "–"
+
+    @admin.action(description=_("Call in the proposed ersättare"))
+    def call_in_proposed_substitute(self, request, queryset):
+        for notice in queryset.select_related("person", "meeting"):
+            if notice.substitute_id:
+                continue
+            try:
+                notice = substitute_confirm(notice=notice, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(substitute)s is called in for %(person)s.")
+                    % {"substitute": notice.substitute.display_name, "person": notice.person.display_name},
+                    messages.SUCCESS,
+                )
 
 
 @admin.register(Disqualification)

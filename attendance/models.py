@@ -111,6 +111,7 @@ class AbsenceNotice(models.Model):
         verbose_name=_("ersättare called in"),
     )
     substitute_confirmed_at = models.DateTimeField(_("ersättare confirmed"), null=True, blank=True)
+    substitute_notified_at = models.DateTimeField(_("ersättare e-mailed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("förhinder")

@@ -1,18 +1,82 @@
+import contextlib
+from datetime import date
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import construct_instance
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from committees.admin import CommitteeScopedAdminMixin
-from committees.models import Committee
+from committees.models import Committee, Person
 
 from .documents import document_queue_conversion
+from .exports import REGISTERS, register_export_csv, register_export_xlsx
 from .forms import DocumentUploadForm
 from .models import Case, DelegatedDecision, DelegationPoint, Document, Motion, Remiss
-from .services import case_register, diarienummer_parse
+from .selectors import committees_for_official
+from .services import (
+    case_register,
+    delegated_decision_register,
+    delegation_point_check,
+    delegation_points_for_decision_maker,
+    diarienummer_parse,
+)
+
+
+class RegisterExportMixin:
+    """Admin actions that export the selected rows of a register as CSV or XLSX (cases.exports)."""
+
+    register_name = ""
+    actions = ["export_csv", "export_xlsx"]
+
+    def _export(self, queryset, fmt: str) -> HttpResponse:
+        register = REGISTERS[self.register_name]
+        rows = queryset.select_related(*register.select_related)
+        if fmt == "csv":
+            body, content_type = register_export_csv(register=register, rows=rows), "text/csv; charset=utf-8"
+        else:
+            body = register_export_xlsx(register=register, rows=rows)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(body, content_type=content_type)
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{register.name}-{stamp}.{fmt}"'
+        return response
+
+    @admin.action(description=_("Export the selected rows as CSV"))
+    def export_csv(self, request, queryset):
+        return self._export(queryset, "csv")
+
+    @admin.action(description=_("Export the selected rows as XLSX (Excel)"))
+    def export_xlsx(self, request, queryset):
+        return self._export(queryset, "xlsx")
+
+
+class OfficialScopedAdminMixin(CommitteeScopedAdminMixin):
+    """The registers are kept by officials as well as secretaries: rows and committee, meeting
+    and paragraph choices are limited to the committees where the user is either."""
+
+    def scoped_committees(self, request):
+        return committees_for_official(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from meetings.models import Meeting, Paragraph
+
+        if not request.user.is_superuser and "queryset" not in kwargs:
+            scoped = self.scoped_committees(request)
+            model = db_field.remote_field.model
+            if model is Committee:
+                kwargs["queryset"] = scoped
+            elif model is Meeting:
+                kwargs["queryset"] = Meeting.objects.filter(committee__in=scoped)
+            elif model is Paragraph:
+                kwargs["queryset"] = Paragraph.objects.filter(meeting__committee__in=scoped)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CaseRegisterForm(forms.ModelForm):
@@ -63,9 +127,11 @@ class CaseRegisterForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RegisterExportMixin, admin.ModelAdmin):
     """The diarium as a secretary sees it: the cases of their committees, and the cases their
     committees handle (on an agenda or in a paragraph), plus cases not yet given a committee."""
+
+    register_name = "arenden"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -82,7 +148,16 @@ class CaseAdmin(admin.ModelAdmin):
     list_display = ["diarienummer", "title", "committee", "registered_on", "status", "confidential"]
     list_filter = ["status", "year", "committee", "confidential"]
     search_fields = ["title", "prefix", "=serial"]
-    readonly_fields = ["prefix", "year", "serial"]
+    readonly_fields = ["prefix", "year", "serial", "history_link"]
+
+    @admin.display(description=_("history"))
+    def history_link(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>', reverse("cases:case_detail", args=[obj.pk]), _("The case's whole life")
+        )
+
     autocomplete_fields = ["responsible"]
     list_select_related = ["committee"]
 
@@ -225,8 +300,53 @@ class DocumentAdmin(admin.ModelAdmin):
             self.message_user(request, _("%(title)s: queued for conversion.") % {"title": document.title})
 
 
+class RemissForm(forms.ModelForm):
+    """The remiss status rules of `remiss_set_status`, shown as form errors."""
+
+    class Meta:
+        model = Remiss
+        fields = [
+            "registration_id",
+            "direction",
+            "title",
+            "case",
+            "sender",
+            "received_on",
+            "answer_by",
+            "responsible",
+            "department",
+            "document_type",
+            "committee",
+            "status",
+            "status_date",
+            "answered_by_paragraph",
+            "answer_document",
+            "documents",
+            "reported_at_meeting",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") == Remiss.Status.ANSWERED
+            and not cleaned.get("answered_by_paragraph")
+            and not cleaned.get("answer_document")
+        ):
+            self.add_error(
+                "status", _("An answered remiss needs the paragraph that answered it or the yttrande.")
+            )
+        if cleaned.get("status") == Remiss.Status.ASSIGNED and not cleaned.get("responsible"):
+            self.add_error("responsible", _("Choose the responsible official before assigning the remiss."))
+        if "status" in self.changed_data and not cleaned.get("status_date"):
+            cleaned["status_date"] = timezone.localdate()
+            self.instance.status_date = cleaned["status_date"]
+        return cleaned
+
+
 @admin.register(Remiss)
-class RemissAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class RemissAdmin(RegisterExportMixin, OfficialScopedAdminMixin, admin.ModelAdmin):
+    form = RemissForm
+    register_name = "remisser"
     list_display = ["title", "sender", "received_on", "answer_by", "responsible", "status", "committee"]
     list_filter = ["status", "committee", "direction", "received_on"]
     search_fields = ["title", "sender", "registration_id", "case__title"]
@@ -238,7 +358,9 @@ class RemissAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Motion)
-class MotionAdmin(admin.ModelAdmin):
+class MotionAdmin(RegisterExportMixin, admin.ModelAdmin):
+    register_name = "motioner"
+
     list_display = ["title", "submitted_on", "raised_on", "answer_by", "preparing_committee", "status"]
     list_filter = ["status", "preparing_committee"]
     search_fields = ["title", "case__title", "submitters__last_name"]
@@ -247,15 +369,52 @@ class MotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(DelegationPoint)
-class DelegationPointAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class DelegationPointAdmin(OfficialScopedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "description", "delegate_role", "committee", "decided_on", "valid_to"]
     list_filter = ["committee", "decided_on"]
     search_fields = ["code", "description", "delegate_role"]
 
 
+class DelegatedDecisionRegisterForm(forms.ModelForm):
+    """Registering a delegationsbeslut: the point must be delegated to the decision maker's role
+    (checked by the service); the running number is allocated on saving."""
+
+    class Meta:
+        model = DelegatedDecision
+        fields = [
+            "decision_maker",
+            "decided_on",
+            "point",
+            "description",
+            "counterpart",
+            "case",
+            "responsible",
+            "document",
+            "registration_id",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        point, person, decided_on = (cleaned.get(key) for key in ("point", "decision_maker", "decided_on"))
+        if point and person and decided_on:
+            try:
+                delegation_point_check(point=point, decision_maker=person, decided_on=decided_on)
+            except ValidationError as error:
+                self.add_error("point", error)
+        return cleaned
+
+    def _post_clean(self):
+        # Number and year come from the service (which runs full_clean() before saving).
+        self.instance = construct_instance(self, self.instance, self._meta.fields)
+
+
 @admin.register(DelegatedDecision)
-class DelegatedDecisionAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class DelegatedDecisionAdmin(RegisterExportMixin, OfficialScopedAdminMixin, admin.ModelAdmin):
+    """Delegationsbeslut. Adding one: choose the decision maker (the page reloads with
+    `?decision_maker=<id>`) and only the points delegated to their role are offered."""
+
     committee_lookup = "point__committee"
+    register_name = "delegationsbeslut"
     list_display = [
         "number_label",
         "description",
@@ -264,6 +423,7 @@ class DelegatedDecisionAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
         "point",
         "case",
         "reported_at_meeting",
+        "reported_in_paragraph",
     ]
     list_filter = ["point__committee", "year", "point"]
     search_fields = [
@@ -273,7 +433,7 @@ class DelegatedDecisionAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
         "decision_maker__last_name",
         "point__code",
     ]
-    autocomplete_fields = ["decision_maker", "responsible", "case", "document", "point"]
+    autocomplete_fields = ["responsible", "case", "document"]
     raw_id_fields = ["reported_in_paragraph"]
     list_select_related = ["decision_maker", "point", "case", "reported_at_meeting__committee"]
 
@@ -281,7 +441,66 @@ class DelegatedDecisionAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     def number_label(self, obj):
         return obj.number_label
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = DelegatedDecisionRegisterForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return DelegatedDecisionRegisterForm._meta.fields
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["decision_maker", "decision_maker_number", "year", "point", "decided_on"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("decided_on", timezone.localdate())
+        return initial
+
+    def _chosen_decision_maker(self, request):
+        value = request.POST.get("decision_maker") or request.GET.get("decision_maker")
+        if value and str(value).isdigit():
+            return Person.objects.filter(pk=value).first()
+        return None
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "point" and not request.user.is_superuser:
-            kwargs["queryset"] = DelegationPoint.objects.filter(committee__in=self.scoped_committees(request))
+        if db_field.name == "point":
+            points = DelegationPoint.objects.all()
+            if not request.user.is_superuser:
+                points = points.filter(committee__in=self.scoped_committees(request))
+            person = self._chosen_decision_maker(request)
+            if person is not None:
+                on = timezone.localdate()
+                raw = request.POST.get("decided_on") or request.GET.get("decided_on")
+                with contextlib.suppress(ValueError, TypeError):
+                    on = date.fromisoformat(raw)
+                allowed = delegation_points_for_decision_maker(person=person, on=on)
+                points = points.filter(pk__in=allowed.values("pk"))
+            kwargs["queryset"] = points.select_related("committee")
+            return db_field.formfield(**kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = delegated_decision_register(
+            point=data["point"],
+            decision_maker=data["decision_maker"],
+            decided_on=data["decided_on"],
+            description=data["description"],
+            counterpart=data.get("counterpart", ""),
+            case=data.get("case"),
+            responsible=data.get("responsible"),
+            document=data.get("document"),
+            registration_id=data.get("registration_id", ""),
+            registered_by=request.user,
+        )
+        obj.pk = created.pk
+        obj.year, obj.decision_maker_number = created.year, created.decision_maker_number
+        obj._state.adding = False
+        return None

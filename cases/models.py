@@ -255,6 +255,9 @@ class Remiss(models.Model):
         related_name="reported_remisser",
         verbose_name=_("reported at meeting"),
     )
+    # When the deadline reminders were e-mailed, so each is sent once (cases.tasks).
+    reminded_14_at = models.DateTimeField(_("reminded 14 days before"), null=True, blank=True)
+    reminded_3_at = models.DateTimeField(_("reminded 3 days before"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("remiss")
@@ -320,6 +323,20 @@ class Motion(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # KL 5 kap. 35 §: a motion should be answered within a year of being raised.
+        if self.answer_by is None and self.raised_on is not None:
+            self.answer_by = motion_default_answer_by(self.raised_on)
+        super().save(*args, **kwargs)
+
+
+def motion_default_answer_by(raised_on):
+    """One year after the motion was raised in fullmäktige (29 February → 28 February)."""
+    try:
+        return raised_on.replace(year=raised_on.year + 1)
+    except ValueError:
+        return raised_on.replace(year=raised_on.year + 1, day=28)
 
 
 class DelegationPoint(models.Model):
@@ -438,3 +455,22 @@ class DelegatedDecision(models.Model):
     @property
     def committee(self):
         return self.point.committee
+
+
+class DecisionMakerSeries(models.Model):
+    """The last running number a decision maker gave a delegationsbeslut in a year ("§8/2022");
+    locked row by row to allocate the next one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("decision maker's number series")
+        verbose_name_plural = _("decision makers' number series")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="decision_maker_series_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} {self.year}: {self.last_number}"

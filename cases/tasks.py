@@ -24,3 +24,11 @@ def convert_pending_documents() -> list[int]:
     for document_id in pending:
         convert_document_to_pdf(document_id)
     return pending
+
+
+@shared_task(acks_late=True)
+def remind_remiss_deadlines() -> int:
+    """Daily (celery beat): e-mail responsible officials 14 and 3 days before a remiss is due, once each."""
+    from .services import remisser_remind_deadlines
+
+    return len(remisser_remind_deadlines())

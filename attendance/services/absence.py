@@ -18,10 +18,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from attendance.models import AbsenceNotice
 from committees.models import Assignment, Person
 from meetings.models import Meeting
-
-from .models import AbsenceNotice
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from committees.models import Committee, Organisation, Person
 
-from .models import DIARIENUMMER_RE, Case, DiariumSeries
+from ..models import DIARIENUMMER_RE, Case, DiariumSeries
 
 
 def diarienummer_parse(text: str) -> tuple[str, int, int]:
