@@ -1,18 +1,42 @@
-"""`manage.py load_demo` builds the seeds' world, and running it twice changes nothing."""
+"""`manage.py load_demo` builds the seeds' world, and running it twice changes nothing.
+
+The demo is loaded once for the module, inside a transaction that is rolled back when the
+module is done; each test runs in a savepoint of it, so the tests share the loaded demo
+(loading renders some fifty handlingar and signs two protokoll) without sharing changes.
+"""
 
 import io
 import json
+import re
+import subprocess
+from datetime import date, timedelta
 
+import pikepdf
 import pytest
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
 
-from cases.models import Case, DelegatedDecision, Motion, Remiss
+from cases.models import Case, DelegatedDecision, Document, Motion, Remiss
+from cases.registers import meeting_generate_lists
 from committees.models import Committee, Person
-from meetings.models import AgendaItem, Meeting, Paragraph
+from meetings.kallelse import kallelse_get_or_render
+from meetings.models import AgendaItem, Anslag, Meeting, Paragraph
+from meetings.signing import pdf_verify
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = ["committees", "cases", "meetings", "attendance", "auth.group"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup, django_db_blocker):
+    """The demo, loaded once and rolled back after the module's tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def snapshot():
@@ -25,38 +49,40 @@ def snapshot():
         row["fields"].pop("at", None)
         row["fields"].pop("updated_at", None)
     users = list(
-        __import__("django.contrib.auth", fromlist=["get_user_model"])
-        .get_user_model()
-        .objects.order_by("username")
-        .values_list("username", "is_staff", "is_superuser")
+        get_user_model().objects.order_by("username").values_list("username", "is_staff", "is_superuser")
     )
     return rows, users
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
+def pdf_text(data: bytes) -> str:
+    """What a reader sees: pdftotext, whitespace collapsed."""
+    result = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return re.sub(r"\s+", " ", result.stdout.decode())
 
 
-def test_load_demo_twice_gives_the_same_database(demo):
+def forum_meeting(day: str) -> Meeting:
+    return Meeting.objects.get(committee__name="Kommunalt forum", start__date=day)
+
+
+def test_load_demo_twice_gives_the_same_database():
     first = snapshot()
     call_command("load_demo", stdout=io.StringIO())
     assert snapshot() == first
 
 
-def test_demo_has_the_forum_with_its_65_people_and_numbered_paragraphs(demo):
+def test_demo_has_the_forum_with_its_65_people_and_numbered_paragraphs():
     forum = Committee.objects.get(name="Kommunalt forum")
     assert forum.assignments.values("person").distinct().count() >= 65
-    october = Meeting.objects.get(committee=forum, start__date="2024-10-11")
+    october = forum_meeting("2024-10-11")
     assert list(october.paragraphs.order_by("number").values_list("number", flat=True)) == list(range(1, 12))
-    december = Meeting.objects.get(committee=forum, start__date="2024-12-13")
+    december = forum_meeting("2024-12-13")
     december_numbers = list(december.paragraphs.order_by("number").values_list("number", flat=True))
     assert december_numbers[0] == 12
     assert december_numbers == list(range(12, 12 + len(december_numbers)))
     assert not Paragraph.objects.filter(title__icontains="§ Paragraf").exists()
 
 
-def test_demo_has_the_ana_meeting_with_all_25_agenda_items(demo):
+def test_demo_has_the_ana_meeting_with_all_25_agenda_items():
     ana = Committee.objects.get(short_name="ANA")
     meeting = Meeting.objects.get(committee=ana, start__date="2022-10-12")
     items = list(meeting.agenda_items.order_by("order"))
@@ -69,7 +95,7 @@ def test_demo_has_the_ana_meeting_with_all_25_agenda_items(demo):
     assert ana.children.filter(kind="utskott").exists()
 
 
-def test_demo_has_registers_and_the_motion_history(demo):
+def test_demo_has_registers_and_the_motion_history():
     assert DelegatedDecision.objects.filter(decision_maker_number__gt=0).count() > 0
     assert Remiss.objects.exists()
     motion = Motion.objects.get(case__serial=1342, case__year=2021)
@@ -79,9 +105,7 @@ def test_demo_has_registers_and_the_motion_history(demo):
     assert Case.objects.filter(prefix="RJL", year=2022, serial=2018).exists()
 
 
-def test_demo_logins_exist_with_their_people(demo):
-    from django.contrib.auth import authenticate
-
+def test_demo_logins_exist_with_their_people():
     from demo.management.commands.load_demo import DEMO_LOGINS
 
     for login in DEMO_LOGINS:
@@ -92,3 +116,130 @@ def test_demo_logins_exist_with_their_people(demo):
     assert secretary.is_staff
     assert Person.objects.get(user=secretary).full_name == "Linda Byman"
     assert Committee.objects.for_secretary(secretary).filter(short_name="ANA").exists()
+    signers = {
+        "ordforande-forum": "Rachel De Basso",
+        "justerare": "Kerstin Hammar",
+        "justerare2": "Therese Petersson",
+    }
+    for username, name in signers.items():
+        assert Person.objects.get(user__username=username).full_name == name
+
+
+# --- The ANA kallelse with its handlingar ---------------------------------------------------------
+
+
+def test_ana_kallelse_has_a_bookmark_per_item_and_one_child_per_handling_with_their_text():
+    meeting = Meeting.objects.get(committee__short_name="ANA", start__date="2022-10-12")
+    meeting_generate_lists(meeting=meeting)  # as the admin's "Kallelse (PDF)" does first
+
+    rendered = kallelse_get_or_render(meeting=meeting)
+    with rendered.file.open("rb") as stream:
+        data = stream.read()
+
+    with pikepdf.open(io.BytesIO(data)) as pdf, pdf.open_outline() as outline:
+        entries = [(entry.title, [child.title for child in entry.children]) for entry in outline.root]
+    front_page, *items = entries
+    assert len(items) == 25
+    assert [title.split(" ", 1)[0] for title, _children in items] == [str(n) for n in range(1, 26)]
+    with_handlingar = {title: children for title, children in items if children}
+    assert len(with_handlingar) >= 15
+    assert with_handlingar["17 Projekt - Smart utveckling"] == [
+        "Beslut NANAP 2022-09-21 Projekt - Smart utveckling",
+        "Tjänsteskrivelse daterad 2022-09-05",
+        "Projektmedelansökan (utdrag)",
+    ]
+    assert "Motionssvar daterat 2022-05-24" in with_handlingar["14 Motion - Kultur för hälsa"]
+    for number in (5, 6):  # generated from the registers, not from the demo's handlingar
+        title = next(title for title, _children in items if title.startswith(f"{number} "))
+        assert with_handlingar[title][0].endswith("2022-10-12")
+
+    text = pdf_text(data)
+    assert "Godkänner föreliggande yttrande som svar till Regionsamverkan Sydsverige." in text
+    assert "Beviljar Almi Företagspartner Kronoberg AB" in text
+    assert "§ 128 Motion - Kultur för hälsa" in text  # the presidium's extract, from the § itself
+    assert "Utse Lena Danås (V) till ny ledamot i Kulturutskottet." in text
+    assert "Karin Hermansson" in text and "Regional utvecklingsdirektör" in text
+
+
+def test_demo_handlingar_are_stored_by_content_with_their_dates_and_cases():
+    meeting = Meeting.objects.get(committee__short_name="ANA", start__date="2022-10-12")
+    documents = Document.objects.filter(attachments__agenda_item__meeting=meeting).distinct()
+    assert documents.count() >= 45
+    for document in documents:
+        assert document.content_type == "application/pdf" and document.page_count >= 1
+        assert document.file.name.endswith(f"{document.sha256}.pdf")
+    missiv = documents.get(title="Missiv daterad 2022-09-14")
+    assert missiv.kind == "missiv" and missiv.date == date(2022, 9, 14)
+    assert missiv.case.diarienummer == "RJL 2022/2018"
+    assert documents.get(title="Läsanvisning").registration_id == "2022.10155"
+
+
+# --- The justerade forum protokoll, digitally signed --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day, reference, signers",
+    [
+        (
+            "2024-10-11",
+            "53c3e41a-c02b-4aea-8824-bc2537e77ba9",
+            ["Josefine Colliander", "Rachel De Basso", "Kerstin Hammar", "Therese Petersson"],
+        ),
+        (
+            "2024-12-13",
+            "f5c047ba-80af-458a-a483-2c25d1bf448c",
+            ["Nathalie Bijelic Eriksson", "Rachel De Basso", "Thomas Gustafsson", "Gert Jonsson"],
+        ),
+    ],
+)
+def test_forum_protokoll_is_signed_by_its_real_signers_and_every_signature_validates(day, reference, signers):
+    meeting = forum_meeting(day)
+    justering = meeting.justering
+
+    with justering.signed_file.open("rb") as stream:
+        reports = pdf_verify(stream.read())
+
+    assert [report.signer for report in reports] == signers
+    assert all(report.intact and report.trusted for report in reports)
+    assert reports[0].certifying and reports[-1].covers_whole_document
+    assert str(meeting.signature_reference) == reference
+    assert meeting.status == Meeting.Status.POSTED
+    assert list(justering.signatures.order_by("order").values_list("role", flat=True)) == [
+        "sekreterare",
+        "ordforande",
+        "justerare",
+        "justerare",
+    ]
+    assert not justering.signatures.filter(signed_at__isnull=True).exists()
+    anslag = Anslag.objects.get(meeting=meeting)
+    assert anslag.posted_on == timezone.localtime(justering.completed_at).date() + timedelta(days=1)
+    assert anslag.appeal_ends_on >= anslag.posted_on + timedelta(weeks=3)
+
+
+def test_october_anslag_runs_three_weeks_from_the_day_after_justering():
+    anslag = Anslag.objects.get(meeting=forum_meeting("2024-10-11"))
+    assert anslag.posted_on == date(2024, 10, 18)
+    assert anslag.appeal_ends_on == date(2024, 11, 8)
+
+
+# --- The draft forum meeting to try the justering on ---------------------------------------------------
+
+
+def test_draft_forum_meeting_continues_the_2025_series_from_1_with_signers_chosen():
+    meeting = forum_meeting("2025-02-07")
+
+    assert meeting.status == Meeting.Status.PROTOKOLL_DRAFTED
+    numbers = list(meeting.paragraphs.order_by("order").values_list("number", "year"))
+    assert numbers == [(n, 2025) for n in range(1, meeting.agenda_items.count() + 1)]
+    first = meeting.paragraphs.get(number=1)
+    assert first.title == "Val av protokollsjusterare" and "Kerstin Hammar" in first.decision
+    signers = meeting.justering.signatures.order_by("order").select_related("person")
+    assert [(s.role, s.person.full_name, s.signed_at) for s in signers] == [
+        ("sekreterare", "Josefine Colliander", None),
+        ("ordforande", "Rachel De Basso", None),
+        ("justerare", "Kerstin Hammar", None),
+        ("justerare", "Therese Petersson", None),
+    ]
+    assert not meeting.justering.signed_file
+    assert meeting.attendances.filter(status="present").count() > 50
+    assert meeting.attendances.filter(status="absent").exists()

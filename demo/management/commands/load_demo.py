@@ -10,23 +10,49 @@ import json
 import unicodedata
 import uuid
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from attendance.models import Attendance
+from cases.documents import agenda_item_attach_document, document_upload
 from cases.models import Case, DelegatedDecision, DelegationPoint, Motion, Remiss
 from cases.services import diarienummer_parse
 from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
-from meetings.models import AgendaItem, AgendaTemplateItem, Justering, Meeting, Paragraph, Signature
+from demo.handlingar import handling_render_pdf, handlingar_read
+from meetings import signing
+from meetings.justering import justering_apply_signature
+from meetings.models import (
+    AgendaItem,
+    AgendaTemplateItem,
+    Justering,
+    Meeting,
+    MeetingTransition,
+    Paragraph,
+    Signature,
+)
 from meetings.richtext import sanitize_rich_text
+from meetings.services import (
+    anslag_post,
+    meeting_hold,
+    meeting_mark_summoned,
+    meeting_start_agenda,
+    meeting_transition,
+    protokoll_create_draft,
+    protokoll_freeze,
+    protokoll_set_signers,
+)
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -63,10 +89,28 @@ DEMO_LOGINS = [
         "groups": (),
     },
     {
+        "username": "ordforande-forum",
+        "password": DEMO_PASSWORD,
+        "person": "Rachel De Basso",
+        "description": "ordförande (S) of Kommunalt forum: signs its protokoll",
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": (),
+    },
+    {
         "username": "justerare",
         "password": DEMO_PASSWORD,
         "person": "Kerstin Hammar",
-        "description": "ledamot (M) of Kommunalt forum, justerare 2024-10-11",
+        "description": "ledamot (M) of Kommunalt forum, justerare 2024-10-11 and 2025-02-07",
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": (),
+    },
+    {
+        "username": "justerare2",
+        "password": DEMO_PASSWORD,
+        "person": "Therese Petersson",
+        "description": "ledamot (KD) of Kommunalt forum, justerare 2024-10-11 and 2025-02-07",
         "is_staff": False,
         "is_superuser": False,
         "groups": (),
@@ -176,6 +220,11 @@ class DemoLoader:
     def case(self, diarienummer):
         return self.cases[diarienummer] if diarienummer else None
 
+    @staticmethod
+    def demo_reference(committee, start: str) -> uuid.UUID:
+        """A stable signature reference for a meeting the seeds print none for."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"paragraf-demo:{committee.slug}:{start}")
+
     def meeting_ref(self, ref):
         return Meeting.objects.get(committee=self.committees[ref["committee"]], start=self.dt(ref["start"]))
 
@@ -198,6 +247,8 @@ class DemoLoader:
         self.load_delegation()
         self.load_remisser()
         self.load_motions()
+        self.load_handlingar()
+        self.load_draft_meeting(self.read("meeting_kf_2025-02-07.json"))
 
     def load_organisation(self):
         data = self.read("organisation.json")
@@ -315,9 +366,7 @@ class DemoLoader:
     def load_meeting(self, row):
         committee = self.committees[row["committee"]]
         start = self.dt(row["start"])
-        reference = row["signature_reference"] or str(
-            uuid.uuid5(uuid.NAMESPACE_URL, f"paragraf-demo:{committee.slug}:{row['start']}")
-        )
+        reference = row["signature_reference"] or str(self.demo_reference(committee, row["start"]))
         meeting = self.upsert(
             Meeting,
             {"committee": committee, "start": start},
@@ -384,9 +433,11 @@ class DemoLoader:
                     "serving": row_attendance["serving"],
                 },
             )
-        if row["justering"]:
+        if row["justering"] and row["justering"]["signatures"]:
+            self.load_signed_justering(meeting, row["justering"], final_status=final_status)
+        elif row["justering"]:
             justering_row = row["justering"]
-            justering = self.upsert(
+            self.upsert(
                 Justering,
                 {"meeting": meeting},
                 {
@@ -395,18 +446,86 @@ class DemoLoader:
                     "completed_at": self.dt(justering_row["completed_at"]),
                 },
             )
-            for order, signature in enumerate(justering_row["signatures"], start=1):
-                person = self.person(signature["person"])
-                self.upsert(
-                    Signature,
-                    {"justering": justering, "person": person, "role": signature["role"]},
-                    {
-                        "order": order,
-                        "signed_at": self.dt(signature["signed_at"]),
-                        "signed_by": person.user,
-                    },
-                )
         Meeting.objects.filter(pk=meeting.pk).update(status=final_status)
+
+    # -- justering with real digital signatures ---------------------------------------------
+    def load_signed_justering(self, meeting: Meeting, data: dict, *, final_status: str) -> None:
+        """Justera a seed protokoll the way Paragraf does, with real PAdES signatures.
+
+        The protokoll is frozen by `protokoll_freeze` (snapshot, PDF with one empty signature
+        field per signer) and signed by each signer in turn with their certificate from the
+        organisation's signing CA; then it is justerat and its anslag is posted the day after
+        the justering. Only the password re-entry of `protokoll_sign` is skipped: this is the
+        demo's own setup. A protokoll that was signed on an earlier run is left as it is.
+        """
+        existing = Justering.objects.filter(meeting=meeting).first()
+        if existing and existing.signed_file and existing.completed_at:
+            return
+        if final_status != Meeting.Status.POSTED:
+            raise CommandError(f"{meeting}: a signed demo protokoll ends with its anslag posted.")
+        signing.signing_ca_create(organisation_name=self.organisation.name)
+        signers = [(self.person(r["person"]), r["role"], self.dt(r["signed_at"])) for r in data["signatures"]]
+        wanted = {(person.pk, role): signed_at for person, role, signed_at in signers}
+        people = {role: [p for p, r, _at in signers if r == role] for role in Signature.Role}
+        secretary = (people[Signature.Role.SECRETARY] or [None])[0]
+        by = secretary.user if secretary else None
+        protokoll_set_signers(
+            meeting=meeting,
+            chair=people[Signature.Role.CHAIR][0],
+            adjusters=people[Signature.Role.ADJUSTER],
+            secretary=secretary,
+        )
+        protokoll_freeze(meeting=meeting, by=by)
+        justering = Justering.objects.get(meeting=meeting)
+        signer_user = by
+        for signature in justering.signatures.select_related("person").order_by("order", "pk"):
+            signed_at = wanted[(signature.person_id, signature.role)]
+            self.sign(signature, signed_at=signed_at)
+            signer_user = signature.person.user or signer_user
+        frozen_at, completed_at = self.dt(data["frozen_at"]), self.dt(data["completed_at"])
+        Justering.objects.filter(pk=justering.pk).update(
+            deadline=self.day(data["deadline"]), frozen_at=frozen_at, completed_at=completed_at
+        )
+        meeting_transition(meeting=meeting, to_status=Meeting.Status.JUSTERAT, by=signer_user)
+        posted_on = completed_at.date() + timedelta(days=1)
+        anslag_post(meeting=meeting, by=by, posted_on=posted_on)
+        # The history tells the seed's story: when it was frozen, justerat and posted.
+        self.backdate_transitions(
+            meeting,
+            {
+                Meeting.Status.READY_FOR_JUSTERING: frozen_at,
+                Meeting.Status.JUSTERAT: completed_at,
+                Meeting.Status.POSTED: datetime.combine(posted_on, time(8, 0), tzinfo=self.tz),
+            },
+        )
+        self.created["signed protokoll"] += 1
+
+    def sign(self, signature: Signature, *, signed_at: datetime) -> None:
+        """One signer's PAdES signature, as `protokoll_sign` makes it (without the password)."""
+        justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
+        self.ensure_certificate(signature.person)
+        with translation.override(settings.LANGUAGE_CODE):
+            role = signature.get_role_display()
+            reason = gettext("Justering of the protokoll as %(role)s") % {"role": role}
+        justering_apply_signature(justering=justering, signature=signature, reason=reason)
+        signature.signed_at = signed_at
+        signature.signed_by = signature.person.user
+        signature.certificate_subject = signature.person.full_name
+        signature.save(update_fields=["signed_at", "signed_by", "certificate_subject"])
+
+    @staticmethod
+    def ensure_certificate(person: Person) -> None:
+        """The person's signing certificate, issued again if the one on disk names someone else
+        (certificates are filed by person id, and a fresh database reuses ids)."""
+        certificate = signing.person_certificate_issue(person=person)
+        names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if not names or names[0].value != person.full_name:
+            signing.person_certificate_issue(person=person, replace=True)
+
+    @staticmethod
+    def backdate_transitions(meeting: Meeting, when: dict) -> None:
+        for status, at in when.items():
+            MeetingTransition.objects.filter(meeting=meeting, to_status=status).update(at=at)
 
     def load_delegation(self):
         data = self.read("delegationsbeslut.json")
@@ -486,6 +605,119 @@ class DemoLoader:
                 },
             )
             motion.submitters.set([self.person(name) for name in row["submitters"]])
+
+    # -- the handlingar of the ANA meeting ------------------------------------------------------
+    def load_handlingar(self):
+        """Render each handling of demo/data/handlingar/ to PDF, store it as an uploaded handling
+        and attach it to its agenda item. A handling already attached (by title) is left as it is,
+        so a second run renders nothing."""
+        sources = handlingar_read(self.data_dir / "handlingar")
+        meeting = Meeting.objects.get(committee=self.committees["ANA"], start=self.dt("2022-10-12T10:00"))
+        items = {item.order: item for item in meeting.agenda_items.select_related("case", "meeting")}
+        attached = set(
+            meeting.agenda_items.values_list("order", "attachments__document__title").exclude(
+                attachments__isnull=True
+            )
+        )
+        for source in sources:
+            item = items.get(source.item)
+            if item is None:
+                raise CommandError(f"{source.file_name}: the meeting has no agenda item {source.item}.")
+            if (item.order, source.title) in attached:
+                continue
+            paragraph = None
+            if source.paragraph:
+                short_name, year, number = source.paragraph
+                paragraph = Paragraph.objects.select_related("meeting__committee", "case").get(
+                    committee=self.committees[short_name], year=year, number=number
+                )
+            if paragraph is not None:
+                case = paragraph.case
+            elif source.case == "none":
+                case = None
+            else:
+                case = self.case(source.case) if source.case else item.case
+            pdf = handling_render_pdf(
+                source=source, organisation=self.organisation, case=case, paragraph=paragraph
+            )
+            day = source.date or (timezone.localtime(paragraph.meeting.start).date() if paragraph else None)
+            document = document_upload(
+                uploaded_file=ContentFile(pdf, name=source.upload_name),
+                title=source.title,
+                kind=source.kind,
+                case=case,
+                date=day,
+                registration_id=source.registration_id,
+            )
+            agenda_item_attach_document(agenda_item=item, document=document, order=source.order)
+            self.created["handlingar"] += 1
+
+    # -- a held meeting whose protokoll is a draft: to try the justering on -----------------------
+    def load_draft_meeting(self, row):
+        """A Kommunalt forum meeting taken through the services up to a drafted protokoll, with
+        attendance and signers chosen. Invented (see demo/data/README.md). Once it exists it is
+        left alone: whoever tries the justering flow on it keeps what they did."""
+        committee = self.committees[row["committee"]]
+        start = self.dt(row["start"])
+        if Meeting.objects.filter(committee=committee, start=start).exists():
+            return
+        secretary = self.person(row["secretary"])
+        by = secretary.user
+        meeting = Meeting(
+            committee=committee,
+            start=start,
+            end=self.dt(row["end"]),
+            location=row["location"],
+            secretary=secretary,
+            chair=self.person(row["chair"]),
+            agenda_published=row["agenda_published"],
+            attendance_as_annex=row["attendance_as_annex"],
+            signature_reference=self.demo_reference(committee, row["start"]),
+            note=row["note"],
+        )
+        meeting.save()
+        for item in row["items"]:
+            AgendaItem(
+                meeting=meeting,
+                order=item["order"],
+                title=item["title"],
+                kind=item["kind"],
+                case=self.case(item["case"]),
+                proposal=as_html(item["proposal"]),
+                summary=as_html(item["summary"]),
+                presenter=item["presenter"],
+            ).save()
+        meeting_start_agenda(meeting=meeting, by=by)
+        meeting_mark_summoned(meeting=meeting, by=by)
+        meeting_hold(meeting=meeting, by=by)
+        absent = set(row["absent"])
+        capacity = {
+            Assignment.Role.OFFICIAL: Attendance.Capacity.OFFICIAL,
+            Assignment.Role.SECRETARY: Attendance.Capacity.OFFICIAL,
+        }
+        for assignment in committee.assignments.select_related("person").order_by("order", "pk"):
+            person = assignment.person
+            role_capacity = capacity.get(assignment.role, Attendance.Capacity.MEMBER)
+            present = person.full_name not in absent
+            Attendance(
+                meeting=meeting,
+                person=person,
+                status=Attendance.Status.PRESENT if present else Attendance.Status.ABSENT,
+                capacity=role_capacity,
+                serving=present and role_capacity == Attendance.Capacity.MEMBER,
+            ).save()
+        protokoll_create_draft(meeting=meeting, by=by)
+        signers = row["signers"]
+        protokoll_set_signers(
+            meeting=meeting,
+            chair=self.person(signers["chair"]),
+            adjusters=[self.person(name) for name in signers["adjusters"]],
+            secretary=self.person(signers["secretary"]),
+        )
+        self.backdate_transitions(
+            meeting, {Meeting.Status(status): self.dt(at) for status, at in row["history"].items()}
+        )
+        self.created["draft protokoll"] += 1
 
 
 def summary_counts() -> str:
