@@ -10,6 +10,11 @@ to benchmarks/out/results.json.
 
     .venv/bin/python benchmarks/run.py             # all benchmarks
     .venv/bin/python benchmarks/run.py kallelse    # only bench_kallelse.py
+
+The modules today: bench_kallelse.py (compiling a 400-page kallelse), bench_protokoll.py
+(rendering the 11-§ protokoll, our overhead over WeasyPrint) and bench_signing.py (one
+signature, validating a four-signature protokoll). The figures depend on what else the machine
+is doing: the load average at the start is written with them.
 """
 
 from __future__ import annotations
@@ -71,7 +76,12 @@ def machine() -> dict:
                 break
     except OSError:
         pass
+    try:
+        load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        load = "unknown"
     return {
+        "load average at start (1, 5, 15 min)": load,
         "cpus (nproc)": os.cpu_count(),
         "ram_gb": memory_gb,
         "cpu": cpu or "unknown",
@@ -124,6 +134,7 @@ def write_results(results: dict, about: dict, started: datetime) -> None:
 
 def main(argv: list[str]) -> int:
     started = datetime.now()
+    about = machine()
     _django_setup()
     results: dict[str, dict] = {}
     for name in benchmark_modules(argv):
@@ -140,7 +151,6 @@ def main(argv: list[str]) -> int:
         results[name] = figures
     if argv and set(argv) != {n.removeprefix("bench_") for n in results}:
         print(f"note: RESULTS.md now holds only {', '.join(results)}", file=sys.stderr)
-    about = machine()
     write_results(results, about, started)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(

@@ -478,6 +478,12 @@ class Signature(models.Model):
     )
     certificate_subject = models.CharField(_("certificate"), max_length=300, blank=True)
     field_name = models.CharField(_("signature field"), max_length=100, blank=True)
+    notified_at = models.DateTimeField(
+        _("asked to sign"),
+        null=True,
+        blank=True,
+        help_text=_("When the e-mail asking this signer to justera was sent (never sent twice)."),
+    )
 
     class Meta:
         verbose_name = _("signature")

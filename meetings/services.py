@@ -5,6 +5,7 @@ illegal steps with a clear message and records who made the step and when. The
 named steps below add each step's own preconditions.
 """
 
+import logging
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,10 @@ from committees.models import Assignment, Committee, Person
 
 from . import signing
 from .justering import (
+    immediate_justering_state,
+    immediate_utdrag_apply_signature,
+    immediate_utdrag_certify,
+    immediate_utdrag_get_or_create,
     justering_apply_signature,
     justering_store_frozen_pdf,
     protokoll_snapshot,
@@ -28,8 +33,11 @@ from .models import (
     Meeting,
     MeetingTransition,
     Paragraph,
+    RenderedDocument,
     Signature,
 )
+
+logger = logging.getLogger(__name__)
 
 Status = Meeting.Status
 
@@ -326,15 +334,36 @@ def justering_deadline(meeting: Meeting) -> date:
     return timezone.localtime(meeting.start).date() + timedelta(days=meeting.committee.justering_days)
 
 
+MAX_ADJUSTERS = 2
+
+
 @transaction.atomic
 def protokoll_set_signers(
     *, meeting: Meeting, chair: Person, adjusters: list[Person], secretary: Person | None = None
 ) -> Justering:
-    """Record who justerar (§ 1 "Val av protokollsjusterare"): ordförande, justerare, sekreterare."""
+    """Record who justerar (§ 1 "Val av protokollsjusterare"): ordförande, one or two justerare
+    and the sekreterare, each a different person. Replaces the signers chosen before."""
     meeting = _lock_meeting(meeting)
     _require_draftable(meeting)
+    if chair is None:
+        raise ValidationError(_("Choose the ordförande who justerar the protokoll."), code="no_chair")
+    adjusters = list(dict.fromkeys(p for p in adjusters if p is not None))
     if not adjusters:
         raise ValidationError(_("At least one justerare must be chosen."), code="no_adjuster")
+    if len(adjusters) > MAX_ADJUSTERS:
+        raise ValidationError(
+            _("Choose one or two justerare, not %(count)d."),
+            code="too_many_adjusters",
+            params={"count": len(adjusters)},
+        )
+    people = [chair, *adjusters] + ([secretary] if secretary else [])
+    twice = [p for index, p in enumerate(people) if p in people[:index]]
+    if twice:
+        raise ValidationError(
+            _("%(name)s cannot sign the protokoll in two roles; choose someone else."),
+            code="signer_twice",
+            params={"name": twice[0].full_name},
+        )
     justering, _created = Justering.objects.get_or_create(
         meeting=meeting, defaults={"deadline": justering_deadline(meeting)}
     )
@@ -392,7 +421,23 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
     justering.deadline = justering.deadline or justering_deadline(meeting)
     justering.save(update_fields=["snapshot", "content_hash", "frozen_at", "deadline"])
     justering_store_frozen_pdf(justering=justering)
+    # Each signer is e-mailed a link to their signing page once this is committed.
+    transaction.on_commit(lambda: _enqueue_justering_requests(justering.pk))
     return meeting
+
+
+def _enqueue_justering_requests(justering_id: int) -> None:
+    from kombu.exceptions import OperationalError
+
+    from .tasks import send_justering_requests
+
+    try:
+        send_justering_requests.delay(justering_id)
+    except OperationalError:
+        # The periodic sweep (send_pending_justering_requests) asks them once the broker is back.
+        logger.exception(
+            "Justering %s frozen but its e-mails not queued: the broker is unreachable", justering_id
+        )
 
 
 @transaction.atomic
@@ -411,7 +456,8 @@ def protokoll_unfreeze(*, meeting: Meeting, by=None, reason: str = "") -> Meetin
             "names": ", ".join(s.person.full_name for s in signed)
         }
     meeting_transition(meeting=meeting, to_status=Status.PROTOKOLL_DRAFTED, by=by, note=note[:300])
-    justering.signatures.update(signed_at=None, signed_by=None, certificate_subject="")
+    # Asked again (a new e-mail) when it is sent for justering the next time.
+    justering.signatures.update(signed_at=None, signed_by=None, certificate_subject="", notified_at=None)
     justering.frozen_at = None
     justering.save(update_fields=["frozen_at"])
     return meeting
@@ -459,6 +505,61 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
 
         transaction.on_commit(lambda: post_anslag.delay(meeting.pk))
     return signature
+
+
+@transaction.atomic
+def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: str) -> RenderedDocument:
+    """Omedelbar justering: the ordförande or a justerare signs the protokollsutdrag of one §
+    at the meeting, after entering their password again. The first signature certifies the
+    extract; once the ordförande and a justerare have signed, the secretary's Bestyrkande is
+    sealed too. Returns the extract (a RenderedDocument of kind EXTRACT)."""
+    paragraph = Paragraph.objects.select_related("meeting").get(pk=paragraph.pk)
+    meeting = _lock_meeting(paragraph.meeting)
+    if not paragraph.immediate_justering:
+        raise ValidationError(
+            _("%(paragraph)s is not marked for omedelbar justering."),
+            code="not_immediate",
+            params={"paragraph": paragraph.label},
+        )
+    if meeting.status not in (Status.HELD, Status.PROTOKOLL_DRAFTED, Status.READY_FOR_JUSTERING):
+        raise TransitionError(
+            _(
+                "%(paragraph)s can be justerad at once only before the protokoll is justerat; "
+                'the meeting is "%(status)s".'
+            ),
+            code="wrong_status",
+            params={"paragraph": paragraph.label, "status": Status(meeting.status).label},
+        )
+    justering = Justering.objects.select_for_update().filter(meeting=meeting).first()
+    state = immediate_justering_state(paragraph=paragraph)
+    signature = state.signature_of(user)
+    if signature is None:
+        raise ValidationError(
+            _("Only the ordförande and the justerare sign a paragraph with omedelbar justering."),
+            code="not_signer",
+        )
+    if not user.check_password(password or ""):
+        raise ValidationError(_("The password is not correct."), code="wrong_password")
+    if signature.pk in state.signed:
+        raise ValidationError(_("You have already signed this paragraph."), code="already_signed")
+    if state.complete:
+        raise ValidationError(
+            _("%(paragraph)s is already justerad by the ordförande and a justerare."),
+            code="already_justerad",
+            params={"paragraph": paragraph.label},
+        )
+    document = state.document or immediate_utdrag_get_or_create(paragraph=paragraph)
+    immediate_utdrag_apply_signature(
+        document=document,
+        signature=signature,
+        first=not state.signed,
+        reason=_("Omedelbar justering of %(paragraph)s as %(role)s")
+        % {"paragraph": paragraph.label, "role": signature.get_role_display()},
+    )
+    state.signed.add(signature.pk)
+    if state.complete:
+        immediate_utdrag_certify(document=document, justering=justering)
+    return document
 
 
 # --- Anslag ----------------------------------------------------------------------------------

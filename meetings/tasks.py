@@ -65,3 +65,28 @@ def render_kallelse(meeting_id: int, public: bool = False) -> int:
 
     meeting = Meeting.objects.get(pk=meeting_id)
     return kallelse_get_or_render(meeting=meeting, public=public).pk
+
+
+# --- Justering (meetings/justering.py) ---------------------------------------------------------
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
+def send_justering_requests(self, justering_id: int) -> dict:
+    """E-mail each required signer of a frozen protokoll a link to their signing page, once."""
+    from .justering import justering_notify_signers
+
+    result = justering_notify_signers(justering_id=justering_id)
+    if result.failed and not self.request.is_eager:
+        raise self.retry()
+    return {"sent": result.sent, "failed": result.failed, "without_email": result.without_email}
+
+
+@shared_task(acks_late=True)
+def send_pending_justering_requests() -> list[int]:
+    """Periodic sweep (celery beat): ask the signers who have not been e-mailed yet."""
+    from .justering import justering_notify_signers, justeringar_pending_notification
+
+    pending = justeringar_pending_notification()
+    for justering_id in pending:
+        justering_notify_signers(justering_id=justering_id)
+    return pending

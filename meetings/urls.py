@@ -1,4 +1,5 @@
-"""The members' pages and their login. Paths are Swedish: they are what members see."""
+"""The members' pages and their login, and the public verification page. Paths are Swedish:
+they are what members see."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -17,6 +18,19 @@ urlpatterns = [
         name="document",
     ),
     path("mina-sammantraden/<int:pk>/forhinder/", views.absence, name="absence"),
+    path("mina-sammantraden/<int:pk>/protokoll.pdf", views.protokoll_pdf, name="protokoll"),
+    path(
+        "mina-sammantraden/<int:pk>/paragrafer/<int:paragraph_pk>/protokollsutdrag.pdf",
+        views.protokollsutdrag_pdf,
+        name="protokollsutdrag",
+    ),
+    path(
+        "mina-sammantraden/<int:pk>/paragrafer/<int:paragraph_pk>/omedelbar-justering/",
+        views.immediate_justering,
+        name="immediate_justering",
+    ),
+    path("justera/<int:signature_pk>/", views.justering_sign, name="justering"),
+    path("verifiera/", views.verify, name="verify"),
     path(
         "konto/logga-in/",
         auth_views.LoginView.as_view(
