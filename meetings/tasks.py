@@ -9,11 +9,18 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def post_anslag(meeting_id: int) -> int | None:
-    """Post the anslag of a justerat protokoll; does nothing if it is already posted."""
+    """Post the anslag of a justerat protokoll; does nothing if it is already posted.
+
+    First the delegationsbeslut anmälda at the meeting record the § they were reported in
+    (their appeal period starts with this anslag)."""
+    from cases.services import delegated_decisions_record_reported
+
     from .models import Anslag, Meeting
     from .services import anslag_post
 
     meeting = Meeting.objects.get(pk=meeting_id)
+    if meeting.status == Meeting.Status.JUSTERAT:
+        delegated_decisions_record_reported(meeting=meeting)
     existing = Anslag.objects.filter(meeting=meeting, kind=Anslag.Kind.PROTOKOLL).first()
     if existing or meeting.status != Meeting.Status.JUSTERAT:
         return existing.pk if existing else None

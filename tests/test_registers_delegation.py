@@ -198,3 +198,21 @@ def test_admin_add_form_offers_only_the_chosen_makers_points_and_numbers_the_dec
     )
     assert saved.status_code == 302
     assert DelegatedDecision.objects.get().number_label == "§1/2022"
+
+
+def test_posting_the_anslag_of_a_justerat_protokoll_records_where_each_decision_was_reported(
+    committee, director, settings, tmp_path
+):
+    from meetings.models import Anslag
+    from meetings.tasks import post_anslag
+
+    settings.MEDIA_ROOT = tmp_path
+    decision = register(DelegationPointFactory(committee=committee), director, on=date(2022, 9, 1))
+    meeting, item = _justerat_meeting_with_anmalan(committee, local(2022, 10, 12), 120)
+    agenda_item_generate_list(agenda_item=item)
+    paragraph = _justera(meeting, item, 125)
+    post_anslag(meeting.pk)
+    post_anslag(meeting.pk)  # a retried task does nothing twice
+    decision.refresh_from_db()
+    assert decision.reported_in_paragraph == paragraph
+    assert Anslag.objects.filter(meeting=meeting).count() == 1
