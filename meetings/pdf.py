@@ -78,8 +78,9 @@ def render_pdf(template_name: str, context: dict, *, title: str, lang: str = "sv
     tag = language_tag(lang)
     html = render_to_string(template_name, {**context, "document_title": title, "document_lang": tag})
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()).render(
-        pdf_variant=PDF_VARIANT
+        pdf_variant=PDF_VARIANT, pdf_tags=True
     )
     document.metadata.title = title
     document.metadata.lang = tag
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    # Tagged PDF: the structure (headings, paragraphs, tables, lists) for screen readers.
+    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)

@@ -195,6 +195,12 @@ def test_protokoll_is_pdf_a_2b_with_title_and_swedish_language(demo):
     assert "Kommunalt forum" in title and "2024-10-11" in title
 
 
+def test_protokoll_is_a_tagged_pdf_for_screen_readers(demo):
+    with pikepdf.open(io.BytesIO(demo["october"])) as document:
+        assert document.Root.MarkInfo.Marked
+        assert "/StructTreeRoot" in document.Root
+
+
 def test_signature_boxes_lie_on_the_first_page_within_bounds_and_do_not_overlap(demo):
     fields = demo["october_fields"]
     assert sorted(f.name for f in fields) == sorted(demo["signature_names"])
