@@ -81,8 +81,25 @@ class AbsenceNoticeAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
                 )
 
 
+class RecordedThroughServicesMixin:
+    """Jäv, votes and reservations are recorded on the secretary's page for each §
+    (attendance/views.py), whose services check who serves and who may vote or reserve;
+    the admin shows them read-only so those rules cannot be bypassed."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Disqualification)
-class DisqualificationAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+class DisqualificationAdmin(
+    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin
+):
     committee_lookup = "paragraph__meeting__committee"
     meeting_path = "paragraph__meeting"
     list_display = ["person", "paragraph", "substitute", "reason"]
@@ -92,14 +109,16 @@ class DisqualificationAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, a
     raw_id_fields = ["paragraph"]
 
 
-class BallotInline(ScopedInlineMixin, admin.TabularInline):
+class BallotInline(RecordedThroughServicesMixin, ScopedInlineMixin, admin.TabularInline):
     model = Ballot
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(Vote)
-class VoteAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+class VoteAdmin(
+    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin
+):
     committee_lookup = "paragraph__meeting__committee"
     meeting_path = "paragraph__meeting"
     list_display = ["paragraph", "kind", "is_election", "result", "casting_vote_used"]
@@ -110,7 +129,9 @@ class VoteAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAd
 
 
 @admin.register(Reservation)
-class ReservationAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+class ReservationAdmin(
+    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin
+):
     committee_lookup = "paragraph__meeting__committee"
     meeting_path = "paragraph__meeting"
     list_display = ["person", "paragraph", "submitted_at"]
