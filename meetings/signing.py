@@ -18,6 +18,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,7 +222,7 @@ def _validation_context() -> ValidationContext:
 # --- Signing --------------------------------------------------------------------------------
 
 
-class SignerBackend:
+class SignerBackend(ABC):
     """The interface of a signer: sign `pdf` in the named field as `person`.
 
     Implementations return the whole signed PDF (an incremental update of the input).
@@ -229,10 +230,11 @@ class SignerBackend:
     the later signatures of the pre-created fields.
     """
 
+    @abstractmethod
     def sign(
         self, pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool
-    ) -> bytes:  # pragma: no cover - interface
-        raise NotImplementedError
+    ) -> bytes:
+        """Return `pdf` signed in `field_name` by `person`."""
 
 
 class LocalCertificateBackend(SignerBackend):
