@@ -359,12 +359,10 @@ def _open_handling(handling: Handling, stack: ExitStack) -> pikepdf.Pdf | None:
     """Open a stored handling for page copying; None (and the handling marked unreadable) if
     the file is gone or is not a PDF pikepdf can read."""
     try:
-        try:
-            path = default_storage.path(handling.file_name)
-        except NotImplementedError:  # remote storage: read it into memory
-            with default_storage.open(handling.file_name, "rb") as stream:
-                return stack.enter_context(pikepdf.open(io.BytesIO(stream.read())))
-        return stack.enter_context(pikepdf.open(path))
+        # Through the storage API, so any storage works; pikepdf reads the stream lazily and
+        # both stay open (in `stack`) until the merged kallelse is written.
+        stream = stack.enter_context(default_storage.open(handling.file_name, "rb"))
+        return stack.enter_context(pikepdf.open(stream))
     except (OSError, pikepdf.PdfError, pikepdf.PasswordError, ValueError) as error:
         logger.warning(
             "Kallelse: handling %s (%s) left out: %s", handling.document_id, handling.file_name, error

@@ -439,8 +439,13 @@ def _pdf(template_name: str, context: dict) -> bytes:
     from .pdf import render_pdf
 
     with translation.override(context["lang"]):
+        # Untagged: the protokoll and its utdrag are signed in revisions (see render_pdf).
         return render_pdf(
-            template_name, {**context, "preview": False}, title=context["title"], lang=context["lang"]
+            template_name,
+            {**context, "preview": False},
+            title=context["title"],
+            lang=context["lang"],
+            tagged=False,
         )
 
 

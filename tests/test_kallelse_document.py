@@ -272,6 +272,12 @@ def test_kallelse_declares_pdfa_2b_with_its_title_language_and_embedded_fonts(me
 # --- Handlingar that cannot be included -----------------------------------------------------------
 
 
+def test_kallelse_front_page_is_a_tagged_pdf_for_screen_readers(meeting):
+    with pikepdf.open(io.BytesIO(read(kallelse_get_or_render(meeting=meeting)))) as document:
+        assert document.Root.MarkInfo.Marked
+        assert "/StructTreeRoot" in document.Root
+
+
 def test_handlingar_without_a_pdf_are_noted_on_the_front_page_and_left_out(meeting):
     remiss = items(meeting)[1]
     broken = DocumentFactory(title="Trasig bilaga")

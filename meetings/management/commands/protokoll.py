@@ -1,25 +1,17 @@
 """manage.py protokoll COMMITTEE DATE -o FILE [--public] [--signed] [--time HH:MM]: write a meeting's
 protokoll."""
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.justering import JUSTERAT_OR_LATER
-from meetings.management.commands.kallelse import (
-    _check_output,
-    _find_committee,
-    _find_meeting,
-    _parse_date,
-    _parse_time,
-)
+from meetings.management.meeting_document import MeetingDocumentCommand
 from meetings.models import Justering
 from meetings.protokoll import protokoll_render
 
 
-class Command(BaseCommand):
+class Command(MeetingDocumentCommand):
     @property
     def help(self):
         return _(
@@ -32,18 +24,7 @@ class Command(BaseCommand):
         )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "committee",
-            help=_('The committee\'s short name or full name, in any case: "ANA" or "Nämnd för …".'),
-        )
-        parser.add_argument("date", help=_("The meeting day as YYYY-MM-DD (local time), e.g. 2022-10-12."))
-        parser.add_argument(
-            "-o",
-            "--output",
-            required=True,
-            metavar="FILE",
-            help=_("The PDF file to write; an existing file is replaced."),
-        )
+        super().add_arguments(parser)
         parser.add_argument(
             "--public",
             action="store_true",
@@ -59,11 +40,6 @@ class Command(BaseCommand):
                 "with the signatures given so far."
             ),
         )
-        parser.add_argument(
-            "--time",
-            metavar="HH:MM",
-            help=_("The meeting's start time, to choose when the committee meets more than once that day."),
-        )
 
     def handle(self, *args, committee, date, output, public, signed, time, **options):
         if public and signed:
@@ -73,10 +49,9 @@ class Command(BaseCommand):
                     "version. Use --public alone for the public version."
                 )
             )
-        day = _parse_date(date)
-        start_time = _parse_time(time) if time else None
-        output_path = _check_output(Path(output))
-        meeting = _find_meeting(_find_committee(committee), day, start_time)
+        meeting, output_path = self.meeting_and_output(
+            committee=committee, date=date, output=output, time=time
+        )
         params = {
             "committee": meeting.committee.name,
             "start": f"{timezone.localtime(meeting.start):%Y-%m-%d %H:%M}",
