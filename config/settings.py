@@ -42,12 +42,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "django_filters",
     "django_prose_editor",
     "committees",
     "cases",
     "meetings",
     "attendance",
+    "portal",
+    "oparl",
+    "audit",
     "demo",
 ]
 

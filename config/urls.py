@@ -10,8 +10,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("register/", include("cases.urls")),
-    path("", include("meetings.urls")),
     path("narvaro/", include("attendance.urls")),
+    path("oparl/v1.1/", include("oparl.urls")),
+    path("", include("meetings.urls")),  # the members' pages: /mina-sammantraden/, /konto/, ...
+    path("", include("portal.urls")),  # the public portal: /, /anslagstavla/, /protokoll/, ...
 ]
 
 # Media files are never served by URL: they may be confidential. Views stream each file

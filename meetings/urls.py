@@ -9,7 +9,7 @@ from . import views
 app_name = "meetings"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("mina-sammantraden/", views.home, name="home"),
     path("mina-sammantraden/<int:pk>/", views.meeting_detail, name="meeting"),
     path("mina-sammantraden/<int:pk>/kallelse.pdf", views.kallelse_pdf, name="kallelse"),
     path(

@@ -139,7 +139,7 @@ def test_secretary_sends_for_justering_and_the_justerare_and_the_ordforande_sign
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
         page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        page.wait_for_url(f"{live_server.url}/mina-sammantraden/")
         page.wait_for_selector("#to-sign")
         page.click("#to-sign a")
         assert page.locator("#protokoll-pdf").count() == 1
@@ -164,7 +164,7 @@ def test_secretary_sends_for_justering_and_the_justerare_and_the_ordforande_sign
     page.fill("#id_username", "rachel")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/mina-sammantraden/")
     page.goto(f"{live_server.url}/justera/{meeting.justering.signatures.get(person=chair.person).pk}/")
     assert page.locator("#justering-status.message--success").count() == 1
     response = page.request.get(live_server.url + page.get_attribute("#protokoll-pdf", "href"))

@@ -91,13 +91,13 @@ def test_member_signs_in_and_finds_the_meeting_and_its_agenda(live_server, page)
     )
     AgendaItemFactory(meeting=meeting, order=1, title="Upprop och val av protokollsjusterare")
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/mina-sammantraden/")
     assert "/konto/logga-in/" in page.url
     assert page.get_attribute("html", "lang") == "sv"
     page.fill("#id_username", member.username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/mina-sammantraden/")
 
     assert page.locator("h1").inner_text()
     page.click(f"a[href='/mina-sammantraden/{meeting.pk}/']")

@@ -1,0 +1,244 @@
+"""What the public may see: the one place that decides it.
+
+Every public page, download, feed, search result and open-data object reads through the
+selectors below, never through `Model.objects` directly, so that a forgotten filter cannot
+leak a draft or a confidential paragraph. The rules:
+
+- A protokoll is published once it is justerat: its justering is complete and the meeting is
+  justerat, posted, taken down or archived. Drafts and frozen-but-unsigned protokoll are not.
+- A confidential paragraph (OSL) of a published protokoll is shown only as its number and
+  its ground: "§ n — Sekretess (OSL …)". `public_paragraph()` builds that masked view;
+  public code never touches a paragraph's text fields through anything else.
+- A meeting's agenda is public once the secretary publishes it (`Meeting.agenda_published`);
+  confidential agenda items show only their public title or "Sekretess".
+- A handling is public if it is not confidential and is attached to a public agenda item.
+- A case (diarienummer) is public if it is not confidential and has a public paragraph or a
+  public agenda item.
+- The anslagstavla is public by nature: an anslag is current from the day it is posted until
+  the day it is to be taken down; after that it is in the archive.
+- People are public as holders of an assignment in a committee (name, party, role), never
+  their contact details.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, Document
+from committees.models import Assignment, Committee, Person
+from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, Paragraph
+
+Status = Meeting.Status
+
+PUBLISHED_STATUSES = (Status.JUSTERAT, Status.POSTED, Status.TAKEN_DOWN, Status.ARCHIVED)
+UPCOMING_STATUSES = (Status.PLANNED, Status.AGENDA_DRAFTED, Status.SUMMONED)
+
+
+# --- Committees and people -----------------------------------------------------------------
+
+
+def published_committees() -> QuerySet[Committee]:
+    return Committee.objects.filter(is_active=True).select_related("organisation", "parent")
+
+
+def published_assignments() -> QuerySet[Assignment]:
+    """Current and past assignments of the published committees (name, party and role only)."""
+    return Assignment.objects.filter(committee__in=published_committees()).select_related(
+        "person__party", "committee"
+    )
+
+
+def published_persons() -> QuerySet[Person]:
+    """People with an assignment in a published committee. Show name, party, title; never
+    e-mail, phone or the user account."""
+    return (
+        Person.objects.filter(Exists(published_assignments().filter(person=OuterRef("pk"))))
+        .select_related("party")
+        .only("pk", "first_name", "last_name", "party", "title", "represents")
+    )
+
+
+# --- Meetings and protokoll ----------------------------------------------------------------
+
+
+def published_meetings() -> QuerySet[Meeting]:
+    """Meetings whose protokoll is justerat (and so public)."""
+    return Meeting.objects.filter(
+        status__in=PUBLISHED_STATUSES,
+        justering__completed_at__isnull=False,
+        committee__in=published_committees(),
+    ).select_related("committee")
+
+
+def upcoming_meetings(*, today: date | None = None) -> QuerySet[Meeting]:
+    """Meetings still to be held, on the public calendar (time and place are public)."""
+    today = today or timezone.localdate()
+    return (
+        Meeting.objects.filter(
+            status__in=UPCOMING_STATUSES, start__date__gte=today, committee__in=published_committees()
+        )
+        .select_related("committee")
+        .order_by("start")
+    )
+
+
+def calendar_meetings() -> QuerySet[Meeting]:
+    """Every meeting that is on the public calendar: upcoming ones and published ones."""
+    return Meeting.objects.filter(
+        Q(status__in=UPCOMING_STATUSES) | Q(pk__in=published_meetings().values("pk")),
+        committee__in=published_committees(),
+    ).select_related("committee")
+
+
+def published_paragraphs() -> QuerySet[Paragraph]:
+    """The paragraphs of published protokoll, confidential ones included: show each through
+    `public_paragraph()`, which masks a confidential one."""
+    return Paragraph.objects.filter(meeting__in=published_meetings().values("pk")).select_related(
+        "meeting__committee", "case"
+    )
+
+
+def open_paragraphs() -> QuerySet[Paragraph]:
+    """Published paragraphs that are not confidential: the ones whose text may be shown,
+    indexed for search and offered as protokollsutdrag."""
+    return published_paragraphs().filter(confidential=False)
+
+
+@dataclass(frozen=True)
+class PublicParagraph:
+    """A paragraph as the public sees it. A confidential one has only its number, the OSL
+    ground and (where the secretary set one) a neutral public title; every text is empty."""
+
+    pk: int
+    number: int
+    meeting_id: int
+    confidential: bool
+    title: str
+    osl_reference: str = ""
+    diarienummer: str = ""
+    case_id: int | None = None
+    decision: str = ""
+    summary: str = ""
+    motions: str = ""
+    procedure: str = ""
+    notes: str = ""
+    basis: str = ""
+    send_to: str = ""
+    immediate_justering: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"§ {self.number}"
+
+    @property
+    def heading(self) -> str:
+        """ "§ 4 Title" or "§ 4 — Sekretess (OSL 26 kap. 1 §)"."""
+        if self.confidential:
+            return f"§ {self.number} — {self.title}"
+        return f"§ {self.number} {self.title}"
+
+
+def confidential_title(osl_reference: str, public_title: str = "") -> str:
+    ground = _("Sekretess (OSL %(reference)s)") % {"reference": osl_reference} if osl_reference else _(
+        "Sekretess"
+    )
+    return f"{public_title} ({ground})" if public_title else ground
+
+
+def public_paragraph(paragraph: Paragraph) -> PublicParagraph:
+    """The public view of a published paragraph (the caller got it from a selector above)."""
+    if paragraph.confidential:
+        return PublicParagraph(
+            pk=paragraph.pk,
+            number=paragraph.number,
+            meeting_id=paragraph.meeting_id,
+            confidential=True,
+            title=confidential_title(paragraph.osl_reference, paragraph.public_title),
+            osl_reference=paragraph.osl_reference,
+        )
+    case = paragraph.case if paragraph.case_id else None
+    public_case = case is not None and not case.confidential
+    return PublicParagraph(
+        pk=paragraph.pk,
+        number=paragraph.number,
+        meeting_id=paragraph.meeting_id,
+        confidential=False,
+        title=paragraph.title,
+        diarienummer=case.diarienummer if public_case else "",
+        case_id=case.pk if public_case else None,
+        decision=paragraph.decision,
+        summary=paragraph.summary,
+        motions=paragraph.motions,
+        procedure=paragraph.procedure,
+        notes=paragraph.notes,
+        basis=paragraph.basis,
+        send_to=paragraph.send_to,
+        immediate_justering=paragraph.immediate_justering,
+    )
+
+
+# --- Agendas -------------------------------------------------------------------------------
+
+
+def published_agenda_items() -> QuerySet[AgendaItem]:
+    """Agenda items of meetings whose agenda the secretary has published (not cancelled).
+    Show each through `public_agenda_title()`; a confidential one has no public content."""
+    return (
+        AgendaItem.objects.filter(
+            meeting__agenda_published=True,
+            meeting__committee__in=published_committees(),
+        )
+        .exclude(meeting__status=Status.CANCELLED)
+        .select_related("meeting__committee", "case")
+    )
+
+
+def public_agenda_title(item: AgendaItem) -> str:
+    if item.confidential:
+        return confidential_title(item.osl_reference, item.public_title)
+    return item.title
+
+
+def published_documents() -> QuerySet[Document]:
+    """Handlingar that are not confidential and belong to a public, non-confidential agenda item."""
+    links = AgendaItemDocument.objects.filter(
+        document=OuterRef("pk"),
+        agenda_item__in=published_agenda_items().filter(confidential=False).values("pk"),
+    )
+    return Document.objects.filter(Exists(links), confidential=False).exclude(file="")
+
+
+# --- Cases ---------------------------------------------------------------------------------
+
+
+def published_cases() -> QuerySet[Case]:
+    """Cases that are not confidential and appear in a public paragraph or agenda item."""
+    in_paragraph = open_paragraphs().filter(case=OuterRef("pk"))
+    in_agenda = published_agenda_items().filter(confidential=False, case=OuterRef("pk"))
+    return Case.objects.filter(Q(Exists(in_paragraph)) | Q(Exists(in_agenda)), confidential=False)
+
+
+# --- The anslagstavla ----------------------------------------------------------------------
+
+
+def anslag_all() -> QuerySet[Anslag]:
+    return Anslag.objects.filter(committee__in=published_committees()).select_related(
+        "committee__organisation", "meeting"
+    )
+
+
+def current_anslag(*, today: date | None = None) -> QuerySet[Anslag]:
+    """What is on the anslagstavla today: posted, and not yet due to be taken down."""
+    today = today or timezone.localdate()
+    return anslag_all().filter(posted_on__lte=today, take_down_on__gt=today, taken_down_at__isnull=True)
+
+
+def archived_anslag(*, today: date | None = None) -> QuerySet[Anslag]:
+    """Earlier anslag: taken down, or past their take-down day."""
+    today = today or timezone.localdate()
+    return anslag_all().filter(Q(taken_down_at__isnull=False) | Q(take_down_on__lte=today))

@@ -1,0 +1,1 @@
+"""Tasks that keep the search index up to date."""
