@@ -63,7 +63,15 @@ demo: $(VENV)/.installed-base
 
 # --- checks -----------------------------------------------------------------
 
-test: $(VENV)/.installed-dev
+# axe-core for the accessibility tests (npm; pinned by package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the axe-core accessibility tests will be skipped (apt-get install npm)"; \
+	fi
+
+test: $(VENV)/.installed-dev node_modules/.installed
 	scripts/test-services.sh $(ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -4,10 +4,13 @@ With nothing set, Paragraf runs embedded: an SQLite file under .local/, Celery
 tasks executed in-process, e-mail printed to the console. See .env.example.
 """
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_prose_editor",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "simple_history",
     "committees",
     "cases",
     "meetings",
@@ -58,13 +66,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "audit.middleware.ProtokollLockedMiddleware",
+    "config.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,7 +102,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 # Database: DATABASE_URL (PostgreSQL) or the embedded SQLite file.
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Persistent connections are checked before each request reuses them, so a database
+    # restart costs the next request a reconnect, not an error.
+    DATABASES = {
+        "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)
+    }
 else:
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -106,11 +124,36 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or None)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not bool(REDIS_URL))
 CELERY_TASK_EAGER_PROPAGATES = True
+# Faults (docs/security.md): a task is acknowledged only when it has finished, and given back
+# to the queue when its worker dies, so a killed worker's task runs again (tasks are
+# idempotent for this); each worker process takes one task at a time.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may run for ever: the soft limit raises inside the task, the hard limit kills the
+# worker process (prefork pool). Rendering and conversion take seconds; LibreOffice has its
+# own, shorter limit (PARAGRAF_CONVERSION_TIMEOUT).
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("PARAGRAF_TASK_SOFT_TIME_LIMIT", "300"))
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_TIMEZONE = "Europe/Stockholm"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker (or result store) that is down must fail a web request in a second or two, not
+# after minutes of retries: callers catch the error and leave the work to the beat sweeps.
+# The worker itself keeps retrying its connection (broker_connection_max_retries).
+_FAST_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAST_RETRY
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **_FAST_RETRY,
+    "socket_connect_timeout": 2,
+    # Redis: an unacknowledged task is handed out again after this many seconds (longer
+    # than any task runs, see the time limit above). Tests of a killed worker lower it
+    # through CELERY_BROKER_TRANSPORT_OPTIONS (JSON), e.g. {"visibility_timeout": 3}.
+    "visibility_timeout": 3600,
+    **json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}"),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAST_RETRY}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 
 if REDIS_URL:
     CACHES = {
@@ -124,7 +167,10 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -132,6 +178,54 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "meetings:login"
 LOGIN_REDIRECT_URL = "meetings:home"
 LOGOUT_REDIRECT_URL = "meetings:login"
+
+# --- Access (docs/security.md, "Access") ---
+# django-axes checks every login (members' and admin's) before Django's own backend: five wrong
+# passwords for one username from one address lock that pair out for 15 minutes; a correct
+# login clears the count. Re-entering the password to sign a protokoll counts the same way.
+AUTHENTICATION_BACKENDS = [
+    "committees.access.LoginThrottlingBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PARAGRAF_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PARAGRAF_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "committees.access.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "committees.access.client_ip_address"
+# Behind reverse proxies (production), the client's address is the one the outermost of them
+# appended to X-Forwarded-For: say how many proxies append to it (0: use REMOTE_ADDR).
+PARAGRAF_TRUSTED_PROXY_COUNT = int(os.environ.get("PARAGRAF_TRUSTED_PROXY_COUNT", "0"))
+
+# Sessions last a working day (an evening fullmäktige included); no script reads either cookie
+# (the admin and the prose editor send the CSRF token from the form), so both are HttpOnly.
+SESSION_COOKIE_AGE = int(os.environ.get("PARAGRAF_SESSION_HOURS", "12")) * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Two-step verification (django-otp, TOTP): optional for everyone; once a user has a confirmed
+# device every login asks for a code, the admin's too. This forces secretaries to enrol.
+PARAGRAF_REQUIRE_OTP_FOR_SECRETARIES = env_bool("PARAGRAF_REQUIRE_OTP_FOR_SECRETARIES", default=False)
+OTP_TOTP_ISSUER = os.environ.get("PARAGRAF_OTP_ISSUER", "Paragraf")
+
+# Content Security Policy (django-csp): no inline script anywhere outside the admin, which gets
+# inline styles and the prose editor's import map (by its hash): config.middleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -158,6 +252,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", LOCAL_DIR / "media"))
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# For django.core.mail.backends.filebased.EmailBackend (one file per e-mail; used by tests of
+# the worker, which runs in another process).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(LOCAL_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "paragraf@localhost")
@@ -179,6 +276,13 @@ PARAGRAF_UPLOAD_MAX_BYTES = int(os.environ.get("PARAGRAF_UPLOAD_MAX_BYTES", str(
 # DOCX/ODT handlingar are converted to PDF by LibreOffice; without it, only PDFs are accepted.
 PARAGRAF_SOFFICE = os.environ.get("PARAGRAF_SOFFICE", "soffice")
 PARAGRAF_CONVERSION_TIMEOUT = int(os.environ.get("PARAGRAF_CONVERSION_TIMEOUT", "180"))
+# Bad input (docs/security.md): the most pages a handling may have, what a DOCX/ODT may unpack
+# to (a zip bomb is refused), and the memory LibreOffice may take while converting.
+PARAGRAF_UPLOAD_MAX_PAGES = int(os.environ.get("PARAGRAF_UPLOAD_MAX_PAGES", "2000"))
+PARAGRAF_UPLOAD_MAX_UNPACKED_BYTES = int(
+    os.environ.get("PARAGRAF_UPLOAD_MAX_UNPACKED_BYTES", str(250 * 1024 * 1024))
+)
+PARAGRAF_CONVERSION_MAX_MEMORY_MB = int(os.environ.get("PARAGRAF_CONVERSION_MAX_MEMORY_MB", "2048"))
 # Digital signatures: where the signing CA and the signers' keys live (keep it out of the web
 # root and back it up), the passphrase of those keys, extra trusted roots, and the backend.
 PARAGRAF_SIGNING_DIR = Path(os.environ.get("PARAGRAF_SIGNING_DIR", LOCAL_DIR / "signing"))
@@ -199,6 +303,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.tasks.send_pending_justering_requests",
         "schedule": 600.0,
     },
+    # The anslagstavla: take down what is due (its appeal period over), alert about unposted protokoll.
+    "portal.take_down_due_anslag": {"task": "portal.anslag_tasks.take_down_due_anslag", "schedule": 3600.0},
+    "portal.alert_unposted_protokoll": {
+        "task": "portal.anslag_tasks.alert_unposted_protokoll",
+        "schedule": 3600.0,
+    },
 }
 # The public verification page (/verifiera/) checks uploaded PDFs up to this size.
 PARAGRAF_VERIFY_MAX_BYTES = int(os.environ.get("PARAGRAF_VERIFY_MAX_BYTES", str(25 * 1024 * 1024)))
@@ -215,5 +325,6 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; successful logins are in the admin
     },
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("register/", include("cases.urls")),
     path("narvaro/", include("attendance.urls")),
     path("oparl/v1.1/", include("oparl.urls")),
+    path("konto/", include("committees.urls_account")),  # two-step verification
     path("", include("meetings.urls")),  # the members' pages: /mina-sammantraden/, /konto/, ...
     path("", include("portal.urls")),  # the public portal: /, /anslagstavla/, /protokoll/, ...
 ]

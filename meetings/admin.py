@@ -10,9 +10,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorField
 
 from attendance.models import Attendance
+from audit.admin import HistoryAdmin
 from cases.forms import AgendaItemUploadForm, AgendaItemUploadFormSet
 from cases.registers import agenda_item_generate_list
 from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
@@ -33,6 +36,7 @@ from .models import (
     RenderedDocument,
     Signature,
 )
+from .richtext import sanitize_rich_text
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -217,7 +221,7 @@ def signers_initial(meeting) -> dict:
 
 
 @admin.register(Meeting)
-class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class MeetingAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
     list_display = ["meeting_date", "committee", "location", "status", "agenda_published"]
     list_filter = ["status", "committee", "start"]
     search_fields = ["committee__name", "location", "agenda_items__title"]
@@ -240,6 +244,7 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
         "freeze_protokoll",
         "reopen_protokoll",
         "post_anslag",
+        "post_delegation_list",
     ]
     fieldsets = [
         (None, {"fields": ["committee", "start", "end", "location", "status"]}),
@@ -375,6 +380,18 @@ class MeetingAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     def post_anslag(self, request, queryset):
         _run_step(self, request, queryset, services.anslag_post, _("anslag posted."))
 
+    @admin.action(description=_("Post the delegationsbeslut list on the anslagstavla"))
+    def post_delegation_list(self, request, queryset):
+        for meeting in queryset:
+            try:
+                services.anslag_post_delegation_list(meeting=meeting)
+            except ValidationError as error:
+                self.message_user(request, f"{meeting}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{meeting}: {_('delegationsbeslut list posted.')}", level=messages.SUCCESS
+                )
+
     # --- Sending the kallelse (meetings/dispatch.py) ---
 
     @admin.action(description=_("Send the kallelse"))
@@ -495,7 +512,7 @@ class AgendaItemUploadInline(admin.StackedInline):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class AgendaItemAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
     committee_lookup = "meeting__committee"
     list_display = ["title", "meeting", "order", "section", "kind", "case", "generates", "confidential"]
     list_filter = ["kind", "confidential", "meeting__committee", "added_at_meeting", "generates"]
@@ -558,9 +575,72 @@ class AgendaTemplateItemAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["title"]
 
 
+class ParagraphAdminForm(forms.ModelForm):
+    """The § form carries the version it was loaded at (a hidden field). Saving over a newer
+    version is refused with both texts shown; the next save is then made knowingly over
+    the saved text (optimistic locking, see `services.paragraph_update`)."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # No Meta: the admin builds the form for Paragraph with the fields of its fieldsets.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict = None  # on a conflict: [(label, theirs, yours)] for every field that differs
+        self.conflict_saved_at = None
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        loaded = cleaned_data.get("loaded_version")
+        if loaded is None:
+            raise ValidationError(
+                _("This form is out of date. Reload the page and make your changes again."),
+                code="version_missing",
+            )
+        saved = Paragraph.objects.filter(pk=self.instance.pk).first()
+        if saved is None:
+            raise ValidationError(_("This § has been removed."), code="paragraph_removed")
+        if saved.version != loaded:
+            self.conflict = self._differences(saved, cleaned_data)
+            self.conflict_saved_at = saved.updated_at
+            # The user's input stays in the form; saving it again now replaces the saved text.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("loaded_version")] = saved.version
+            raise ValidationError(
+                _("Someone else saved this § while you edited it. Nothing was saved."), code="edit_conflict"
+            )
+        return cleaned_data
+
+    def _differences(self, saved: Paragraph, cleaned_data) -> list[tuple]:
+        rows = []
+        for name, form_field in self.fields.items():
+            if name == "loaded_version" or name not in cleaned_data:
+                continue
+            model_field = Paragraph._meta.get_field(name)
+            theirs, yours = getattr(saved, name), cleaned_data[name]
+            if isinstance(model_field, ProseEditorField):
+                theirs, yours = sanitize_rich_text(theirs or ""), sanitize_rich_text(yours or "")
+                if theirs != yours:
+                    rows.append((form_field.label, mark_safe(theirs), mark_safe(yours)))  # noqa: S308 - sanitised
+            elif (theirs or "") != (yours or ""):
+                rows.append((form_field.label, _display(theirs), _display(yours)))
+        return rows
+
+
+def _display(value) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "" if value is None else str(value)
+
+
 @admin.register(Paragraph)
-class ParagraphAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class ParagraphAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
     committee_lookup = "meeting__committee"
+    form = ParagraphAdminForm
+    # Renders the hidden version field and, on a conflict, both texts of each differing field.
+    change_form_template = "admin/meetings/paragraph/change_form.html"
     list_display = ["label", "title", "meeting", "case", "confidential"]
     list_filter = ["meeting__committee", "year", "confidential", "immediate_justering"]
     search_fields = ["title", "decision", "case__title", "=number"]
@@ -605,6 +685,17 @@ class ParagraphAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields
 
+    def save_model(self, request, obj, form, change):
+        services.paragraph_update(paragraph=obj, version=form.cleaned_data["loaded_version"])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ParagraphConflict:
+            # Another save came between the form's check and ours: nothing was written (the
+            # transaction rolled back). Shown again, the form's check now finds the conflict.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
 
 class SignatureInline(ReadOnlyInline):
     """Each signer's status; the signers are chosen on the meeting ("Choose the signers")."""
@@ -627,7 +718,7 @@ class SignatureInline(ReadOnlyInline):
 
 
 @admin.register(Justering)
-class JusteringAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class JusteringAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
     committee_lookup = "meeting__committee"
     list_display = ["meeting", "deadline", "signed_count", "frozen_at", "completed_at"]
     list_filter = ["meeting__committee"]
@@ -638,6 +729,7 @@ class JusteringAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
         "deadline",
         "frozen_at",
         "completed_at",
+        "posting_alert_sent_at",
         "content_hash",
         "frozen_pdf",
         "signed_pdf",
@@ -647,6 +739,7 @@ class JusteringAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
         "meeting_link",
         "frozen_at",
         "completed_at",
+        "posting_alert_sent_at",
         "content_hash",
         "frozen_pdf",
         "signed_pdf",
@@ -787,8 +880,59 @@ class JusteringAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
         )
 
 
+class AnslagNoticeForm(forms.ModelForm):
+    """A notice to post (delegationsbeslut, sammanträde, other). The service decides the days:
+    see `services.anslag_notice_check`."""
+
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[(kind.value, kind.label) for kind in services.NOTICE_KINDS],
+        help_text=_(
+            "Delegationsbeslut stay up for the appeal period (three weeks, to the next working day); "
+            "a sammanträde until the day after the meeting; another notice until the day you choose."
+        ),
+    )
+
+    class Meta:
+        model = Anslag
+        fields = ["kind", "committee", "meeting", "title", "body", "posted_on", "take_down_on"]
+        help_texts = {"take_down_on": _("Only for another notice; otherwise it is computed.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["posted_on"].initial = timezone.localdate
+        self.fields["take_down_on"].required = False
+
+    def clean_posted_on(self):
+        posted_on = self.cleaned_data["posted_on"]
+        if posted_on < timezone.localdate():
+            raise ValidationError(
+                _("A notice cannot be posted on a day that has passed."), code="posted_in_past"
+            )
+        return posted_on
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        # The service's rules, so that a refusal is shown on the form (a non-field error).
+        services.anslag_notice_check(
+            committee=data["committee"],
+            kind=data["kind"],
+            title=data.get("title", ""),
+            posted_on=data["posted_on"],
+            meeting=data.get("meeting"),
+            take_down_on=data.get("take_down_on"),
+        )
+        return data
+
+
 @admin.register(Anslag)
-class AnslagAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class AnslagAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
+    """The anslagstavla in the admin. A protokoll's anslag is posted from its meeting (action
+    "Post the anslag"); here a secretary posts other notices for their committees. Posted
+    anslag are records: their days are not edited, and they are taken down by the beat task."""
+
     list_display = [
         "title",
         "committee",
@@ -800,8 +944,65 @@ class AnslagAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["kind", "committee", "posted_on"]
     search_fields = ["title", "body"]
-    readonly_fields = ["taken_down_at"]
-    raw_id_fields = ["meeting"]
+    autocomplete_fields = ["meeting"]
+    list_select_related = ["committee"]
+    date_hierarchy = "posted_on"
+    add_form = AnslagNoticeForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return AnslagNoticeForm._meta.fields
+        return [
+            "kind",
+            "committee",
+            "meeting",
+            "title",
+            "body",
+            "posted_on",
+            "appeal_ends_on",
+            "take_down_on",
+            "taken_down_at",
+            "storage_location",
+            "public_page",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fields = [f for f in self.get_fields(request, obj) if f not in ("title", "body")]
+        if obj.kind == Anslag.Kind.PROTOKOLL:
+            fields += ["title", "body"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        posted = services.anslag_post_notice(
+            committee=data["committee"],
+            kind=data["kind"],
+            title=data["title"],
+            body=data.get("body", ""),
+            meeting=data.get("meeting"),
+            posted_on=data["posted_on"],
+            take_down_on=data.get("take_down_on"),
+        )
+        obj.pk = posted.pk
+        obj.appeal_ends_on, obj.take_down_on = posted.appeal_ends_on, posted.take_down_on
+
+    def has_delete_permission(self, request, obj=None):
+        # An anslag is a record of what was announced and when; it is taken down, not deleted.
+        return False
+
+    @admin.display(description=_("public page"))
+    def public_page(self, obj):
+        url = reverse("portal:anslag", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, url)
 
 
 @admin.register(RenderedDocument)

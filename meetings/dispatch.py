@@ -225,7 +225,9 @@ def _enqueue(dispatch: KallelseDispatch) -> None:
 
     try:
         send_kallelse_dispatch.delay(dispatch.pk)
-    except OperationalError:
+    # The broker down: kombu's OperationalError; Redis (broker and result store) down: the
+    # result store's RuntimeError ("retry limit exceeded"), raised before the broker is tried.
+    except (OperationalError, RuntimeError):
         logger.exception("Kallelse dispatch %s saved but not queued: the broker is unreachable", dispatch.pk)
         dispatch.queue_failed = True
 
@@ -499,7 +501,8 @@ def meeting_publish_agenda(*, meeting: Meeting, by) -> Meeting:
     if not locked.agenda_items.exists():
         raise TransitionError(_("The agenda has no items to publish."), code="empty_agenda")
     if not locked.agenda_published:
-        Meeting.objects.filter(pk=locked.pk).update(agenda_published=True)
+        locked.agenda_published = True
+        locked.save(update_fields=["agenda_published"])  # a save, so the search index follows
         if by is not None:
             LogEntry.objects.create(
                 user=by,

@@ -439,6 +439,12 @@ class Justering(models.Model):
     frozen_sha256 = models.CharField(_("SHA-256 of the frozen PDF"), max_length=64, blank=True)
     signed_file = models.FileField(_("signed protokoll"), upload_to="protokoll/%Y/", blank=True)
     signed_sha256 = models.CharField(_("SHA-256 of the signed PDF"), max_length=64, blank=True)
+    posting_alert_sent_at = models.DateTimeField(
+        _("secretary alerted: anslag not posted"),
+        null=True,
+        blank=True,
+        help_text=_("When the secretary was e-mailed that the justerat protokoll's anslag is not posted."),
+    )
 
     class Meta:
         verbose_name = _("justering")

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Document
-from committees.models import Assignment, Committee, Person
+from committees.models import Assignment, Committee, Organisation, Person
 from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, Paragraph
 
 Status = Meeting.Status
@@ -144,8 +144,8 @@ class PublicParagraph:
 
 
 def confidential_title(osl_reference: str, public_title: str = "") -> str:
-    ground = _("Sekretess (OSL %(reference)s)") % {"reference": osl_reference} if osl_reference else _(
-        "Sekretess"
+    ground = (
+        _("Sekretess (OSL %(reference)s)") % {"reference": osl_reference} if osl_reference else _("Sekretess")
     )
     return f"{public_title} ({ground})" if public_title else ground
 
@@ -199,16 +199,26 @@ def published_agenda_items() -> QuerySet[AgendaItem]:
 
 
 def public_agenda_title(item: AgendaItem) -> str:
+    """The item's title, or only its OSL ground when the item or its case is confidential."""
     if item.confidential:
         return confidential_title(item.osl_reference, item.public_title)
+    if item.case_id and item.case.confidential:
+        return confidential_title(item.case.osl_reference, item.public_title)
     return item.title
 
 
+def open_agenda_items() -> QuerySet[AgendaItem]:
+    """Published agenda items whose content may be shown: neither the item nor its case is
+    confidential."""
+    return published_agenda_items().filter(confidential=False).exclude(case__confidential=True)
+
+
 def published_documents() -> QuerySet[Document]:
-    """Handlingar that are not confidential and belong to a public, non-confidential agenda item."""
+    """Handlingar that are not confidential and belong to a public agenda item whose item and
+    case are not confidential."""
     links = AgendaItemDocument.objects.filter(
         document=OuterRef("pk"),
-        agenda_item__in=published_agenda_items().filter(confidential=False).values("pk"),
+        agenda_item__in=open_agenda_items().values("pk"),
     )
     return Document.objects.filter(Exists(links), confidential=False).exclude(file="")
 
@@ -219,7 +229,7 @@ def published_documents() -> QuerySet[Document]:
 def published_cases() -> QuerySet[Case]:
     """Cases that are not confidential and appear in a public paragraph or agenda item."""
     in_paragraph = open_paragraphs().filter(case=OuterRef("pk"))
-    in_agenda = published_agenda_items().filter(confidential=False, case=OuterRef("pk"))
+    in_agenda = open_agenda_items().filter(case=OuterRef("pk"))
     return Case.objects.filter(Q(Exists(in_paragraph)) | Q(Exists(in_agenda)), confidential=False)
 
 
@@ -242,3 +252,57 @@ def archived_anslag(*, today: date | None = None) -> QuerySet[Anslag]:
     """Earlier anslag: taken down, or past their take-down day."""
     today = today or timezone.localdate()
     return anslag_all().filter(Q(taken_down_at__isnull=False) | Q(take_down_on__lte=today))
+
+
+# --- Public agenda items (appended for the public pages) -----------------------------------
+
+
+@dataclass(frozen=True)
+class PublicAgendaItem:
+    """An agenda item as the public sees it. `withheld` when the item or its case is
+    confidential: then only its number and the masked title are shown, no diarienummer, no
+    handlingar (as the public kallelse does)."""
+
+    pk: int
+    number: int
+    title: str
+    withheld: bool
+    section: str = ""
+    kind: str = ""
+    kind_label: str = ""
+    diarienummer: str = ""
+    case_id: int | None = None
+    time_note: str = ""
+
+
+def public_agenda_item(item: AgendaItem, *, number: int) -> PublicAgendaItem:
+    """The public view of an item from `published_agenda_items()`, numbered as in the kallelse."""
+    case = item.case if item.case_id else None
+    if item.confidential or (case is not None and case.confidential):
+        title = (
+            public_agenda_title(item)
+            if item.confidential
+            else confidential_title(case.osl_reference, item.public_title)
+        )
+        return PublicAgendaItem(pk=item.pk, number=number, title=title, withheld=True, section=item.section)
+    return PublicAgendaItem(
+        pk=item.pk,
+        number=number,
+        title=item.title,
+        withheld=False,
+        section=item.section,
+        kind=item.kind,
+        kind_label=item.get_kind_display(),
+        diarienummer=case.diarienummer if case else "",
+        case_id=case.pk if case else None,
+        time_note=item.time_note,
+    )
+
+
+# --- Organisations (appended for the open-data API) ----------------------------------------
+
+
+def published_organisations() -> QuerySet[Organisation]:
+    """Organisations with at least one published committee: the bodies of the open-data API
+    (name, short name, website and the organisation's own public e-mail)."""
+    return Organisation.objects.filter(Exists(published_committees().filter(organisation=OuterRef("pk"))))

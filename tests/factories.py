@@ -3,7 +3,7 @@
 import hashlib
 import io
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import factory
@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from cases.models import Case, DelegatedDecision, DelegationPoint, Document, Remiss
 from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import SECRETARY_GROUP, ensure_groups
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Anslag, Justering, Meeting, Paragraph
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -226,3 +226,40 @@ class PdfDocumentFactory(DocumentFactory):
     size = factory.LazyAttribute(lambda o: len(o.content))
     page_count = factory.LazyAttribute(lambda o: len(o.pages))
     content_type = "application/pdf"
+
+
+# --- Paragraphs, justering and anslag (appended for the feeds and open-data tests) ---------------
+
+
+class ParagraphFactory(factory.django.DjangoModelFactory):
+    """A paragraph of a meeting's protokoll (create it before the meeting is frozen)."""
+
+    class Meta:
+        model = Paragraph
+
+    meeting = factory.SubFactory(MeetingFactory)
+    committee = factory.LazyAttribute(lambda o: o.meeting.committee)
+    year = factory.LazyAttribute(lambda o: o.meeting.start.year)
+    number = factory.Sequence(lambda n: n + 1)
+    order = factory.LazyAttribute(lambda o: o.number)
+    title = factory.Sequence(lambda n: f"Paragraf {n}")
+    decision = "<p>Nämnden beslutar att godkänna förslaget.</p>"
+
+
+def publish_protokoll(meeting, *, justerat_at, status=Meeting.Status.POSTED):
+    """Mark a meeting's protokoll justerat (a completed justering) without rendering or signing:
+    enough for the public selectors. Add its paragraphs first: a justerat protokoll is locked."""
+    Justering.objects.update_or_create(meeting=meeting, defaults={"completed_at": justerat_at})
+    Meeting.objects.filter(pk=meeting.pk).update(status=status)
+    meeting.refresh_from_db()
+    return meeting
+
+
+class AnslagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Anslag
+
+    committee = factory.SubFactory(CommitteeFactory)
+    title = factory.Sequence(lambda n: f"Anslag {n}")
+    posted_on = factory.LazyFunction(lambda: local(2024, 10, 20).date())
+    take_down_on = factory.LazyAttribute(lambda o: o.posted_on + timedelta(days=22))

@@ -150,8 +150,12 @@ def test_demo_kallelse_lists_every_item_its_diarienummer_and_everyone_summoned()
 
     agenda = list(meeting.agenda_items.select_related("case").order_by("order", "id"))
     assert len(agenda) == 25
+
+    def words(value: str) -> str:  # pdftotext drops a hyphen that ends a line: compare words
+        return " ".join(value.replace("-", " ").split())
+
     for number, item in enumerate(agenda, start=1):
-        assert f"{number} {' '.join(item.title.split())}" in text
+        assert words(f"{number} {item.title}") in words(text)
         if item.case:
             assert item.case.short_number in text
     assert "2022/2018" in text and "2021/1342" in text

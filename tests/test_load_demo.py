@@ -203,7 +203,7 @@ def test_forum_protokoll_is_signed_by_its_real_signers_and_every_signature_valid
     assert all(report.intact and report.trusted for report in reports)
     assert reports[0].certifying and reports[-1].covers_whole_document
     assert str(meeting.signature_reference) == reference
-    assert meeting.status == Meeting.Status.POSTED
+    assert meeting.status == Meeting.Status.TAKEN_DOWN  # its appeal period ended long ago
     assert list(justering.signatures.order_by("order").values_list("role", flat=True)) == [
         "sekreterare",
         "ordforande",
@@ -220,6 +220,28 @@ def test_october_anslag_runs_three_weeks_from_the_day_after_justering():
     anslag = Anslag.objects.get(meeting=forum_meeting("2024-10-11"))
     assert anslag.posted_on == date(2024, 10, 18)
     assert anslag.appeal_ends_on == date(2024, 11, 8)
+
+
+def test_demo_anslagstavla_shows_a_recent_justerat_protokoll_and_two_notices_and_archives_the_old():
+    from meetings.services import appeal_period_end
+    from portal.published import archived_anslag, current_anslag
+
+    today = timezone.localdate()
+    current = {anslag.kind: anslag for anslag in current_anslag()}
+    assert set(current) == {Anslag.Kind.PROTOKOLL, Anslag.Kind.DELEGATION, Anslag.Kind.MEETING}
+    protokoll = current[Anslag.Kind.PROTOKOLL]
+    meeting = protokoll.meeting
+    assert meeting.status == Meeting.Status.POSTED
+    assert protokoll.posted_on == today - timedelta(days=2)
+    assert protokoll.appeal_ends_on == appeal_period_end(protokoll.posted_on)
+    assert protokoll.take_down_on == protokoll.appeal_ends_on + timedelta(days=1)
+    with meeting.justering.signed_file.open("rb") as stream:
+        reports = pdf_verify(stream.read())
+    assert len(reports) == 4 and all(report.intact and report.trusted for report in reports)
+    assert current[Anslag.Kind.MEETING].take_down_on > today
+
+    archived = set(archived_anslag().values_list("meeting__start__date", flat=True))
+    assert {date(2024, 10, 11), date(2024, 12, 13)} <= archived
 
 
 # --- The draft forum meeting to try the justering on ---------------------------------------------------

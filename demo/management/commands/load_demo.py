@@ -36,6 +36,7 @@ from meetings.justering import justering_apply_signature
 from meetings.models import (
     AgendaItem,
     AgendaTemplateItem,
+    Anslag,
     Justering,
     Meeting,
     MeetingTransition,
@@ -45,6 +46,9 @@ from meetings.models import (
 from meetings.richtext import sanitize_rich_text
 from meetings.services import (
     anslag_post,
+    anslag_post_notice,
+    anslag_take_down_due,
+    delegated_decisions_notice_text,
     meeting_hold,
     meeting_mark_summoned,
     meeting_start_agenda,
@@ -249,6 +253,11 @@ class DemoLoader:
         self.load_motions()
         self.load_handlingar()
         self.load_draft_meeting(self.read("meeting_kf_2025-02-07.json"))
+        # The anslagstavla today: a recent justerat protokoll and two notices; the seeds' old
+        # anslag are taken down (their appeal periods ended long ago) and are in the archive.
+        self.load_recent_protokoll(self.read("meeting_kf_recent.json"))
+        self.load_notices()
+        self.take_down_due_anslag()
 
     def load_organisation(self):
         data = self.read("organisation.json")
@@ -367,13 +376,19 @@ class DemoLoader:
         committee = self.committees[row["committee"]]
         start = self.dt(row["start"])
         reference = row["signature_reference"] or str(self.demo_reference(committee, row["start"]))
+        status = row["status"]
+        loaded = (
+            Meeting.objects.filter(committee=committee, start=start).values_list("status", flat=True).first()
+        )
+        if status == Meeting.Status.POSTED and loaded in (Meeting.Status.TAKEN_DOWN, Meeting.Status.ARCHIVED):
+            status = loaded  # its anslag was taken down after the appeal period (take_down_due_anslag)
         meeting = self.upsert(
             Meeting,
             {"committee": committee, "start": start},
             {
                 "end": self.dt(row["end"]),
                 "location": row["location"],
-                "status": row["status"],
+                "status": status,
                 "secretary": self.person(row["secretary"]),
                 "chair": self.person(row["chair"]),
                 "attendance_as_annex": row["attendance_as_annex"],
@@ -487,7 +502,7 @@ class DemoLoader:
             deadline=self.day(data["deadline"]), frozen_at=frozen_at, completed_at=completed_at
         )
         meeting_transition(meeting=meeting, to_status=Meeting.Status.JUSTERAT, by=signer_user)
-        posted_on = completed_at.date() + timedelta(days=1)
+        posted_on = self.day(data.get("posted_on")) or completed_at.date() + timedelta(days=1)
         anslag_post(meeting=meeting, by=by, posted_on=posted_on)
         # The history tells the seed's story: when it was frozen, justerat and posted.
         self.backdate_transitions(
@@ -661,18 +676,28 @@ class DemoLoader:
         start = self.dt(row["start"])
         if Meeting.objects.filter(committee=committee, start=start).exists():
             return
+        meeting = self.draft_meeting(row, start=start, end=self.dt(row["end"]), reference=row["start"])
+        self.backdate_transitions(
+            meeting, {Meeting.Status(status): self.dt(at) for status, at in row["history"].items()}
+        )
+        self.created["draft protokoll"] += 1
+
+    def draft_meeting(self, row, *, start: datetime, end: datetime, reference: str) -> Meeting:
+        """A meeting of `row` taken through the services up to a drafted protokoll, with
+        attendance (everyone assigned, but `absent`) and signers chosen."""
+        committee = self.committees[row["committee"]]
         secretary = self.person(row["secretary"])
         by = secretary.user
         meeting = Meeting(
             committee=committee,
             start=start,
-            end=self.dt(row["end"]),
+            end=end,
             location=row["location"],
             secretary=secretary,
             chair=self.person(row["chair"]),
             agenda_published=row["agenda_published"],
             attendance_as_annex=row["attendance_as_annex"],
-            signature_reference=self.demo_reference(committee, row["start"]),
+            signature_reference=self.demo_reference(committee, reference),
             note=row["note"],
         )
         meeting.save()
@@ -714,10 +739,150 @@ class DemoLoader:
             adjusters=[self.person(name) for name in signers["adjusters"]],
             secretary=self.person(signers["secretary"]),
         )
-        self.backdate_transitions(
-            meeting, {Meeting.Status(status): self.dt(at) for status, at in row["history"].items()}
+        return meeting
+
+    # -- the anslagstavla today -----------------------------------------------------------------
+    def today(self) -> date:
+        return timezone.localdate()
+
+    def at(self, day: date, clock: str) -> datetime:
+        return datetime.combine(day, time.fromisoformat(clock), tzinfo=self.tz)
+
+    @staticmethod
+    def anslag_up(**lookup):
+        """Anslag of the lookup that are on the anslagstavla today (or will be)."""
+        return Anslag.objects.filter(
+            taken_down_at__isnull=True, take_down_on__gt=timezone.localdate(), **lookup
         )
-        self.created["draft protokoll"] += 1
+
+    def load_recent_protokoll(self, row):
+        """A Kommunalt forum meeting held about a week ago (on a weekday), its protokoll justerat
+        with real signatures and its anslag posted two days ago: current on the anslagstavla.
+        Invented, dated relative to today. Nothing is done while the committee has a protokoll
+        on the anslagstavla, so a second run changes nothing; a run weeks later adds a new one."""
+        committee = self.committees[row["committee"]]
+        if self.anslag_up(committee=committee, kind=Anslag.Kind.PROTOKOLL).exists():
+            return
+        today = self.today()
+        held = today - timedelta(days=row["held_days_ago"])
+        while held.weekday() >= 5:  # a weekday
+            held -= timedelta(days=1)
+        start = self.at(held, row["start_time"])
+        if Meeting.objects.filter(committee=committee, start=start).exists():
+            return
+        meeting = self.draft_meeting(
+            row,
+            start=start,
+            end=self.at(held, row["end_time"]),
+            reference=f"{held.isoformat()}T{row['start_time']}",
+        )
+        self.backdate_transitions(
+            meeting,
+            {
+                Meeting.Status.AGENDA_DRAFTED: self.at(held - timedelta(days=21), "10:00"),
+                Meeting.Status.SUMMONED: self.at(held - timedelta(days=10), "10:00"),
+                Meeting.Status.HELD: start,
+                Meeting.Status.PROTOKOLL_DRAFTED: self.at(held, row["end_time"]),
+            },
+        )
+        justerat = today - timedelta(days=row["justerat_days_ago"])
+        frozen = held + timedelta(days=1)
+        signers = row["signers"]
+        people = [
+            (signers["secretary"], Signature.Role.SECRETARY),
+            (signers["chair"], Signature.Role.CHAIR),
+            *((name, Signature.Role.ADJUSTER) for name in signers["adjusters"]),
+        ]
+        # Signed one after the other between the freezing and the justering day.
+        step = (self.at(justerat, "14:00") - self.at(frozen, "10:30")) / max(len(people) - 1, 1)
+        signed = [self.at(frozen, "10:30") + step * index for index in range(len(people))]
+        iso = "%Y-%m-%dT%H:%M"
+        self.load_signed_justering(
+            meeting,
+            {
+                "deadline": (held + timedelta(days=committee.justering_days)).isoformat(),
+                "frozen_at": self.at(frozen, "10:00").strftime(iso),
+                "completed_at": signed[-1].strftime(iso),
+                "posted_on": (today - timedelta(days=row["posted_days_ago"])).isoformat(),
+                "signatures": [
+                    {"person": name, "role": role, "signed_at": at.strftime(iso)}
+                    for (name, role), at in zip(people, signed, strict=True)
+                ],
+            },
+            final_status=Meeting.Status.POSTED,
+        )
+
+    def load_notices(self):
+        """Two notices besides the protokoll: the ANA delegationsbeslut posted on their own
+        (their appeal period runs from this anslag) and the next Kommunalt forum meeting."""
+        today = self.today()
+        ana = self.committees["ANA"]
+        if not self.anslag_up(committee=ana, kind=Anslag.Kind.DELEGATION).exists():
+            decisions = (
+                DelegatedDecision.objects.filter(point__committee=ana)
+                .select_related("point", "decision_maker")
+                .order_by("decided_on", "pk")
+            )
+            anslag_post_notice(
+                committee=ana,
+                kind=Anslag.Kind.DELEGATION,
+                title=f"Delegationsbeslut, {ana.name}",
+                body=delegated_decisions_notice_text(decisions),
+                posted_on=today - timedelta(days=2),
+            )
+            self.created["anslag (delegationsbeslut)"] += 1
+
+        forum = self.committees["KF"]
+        upcoming = (
+            Meeting.objects.filter(
+                committee=forum,
+                status__in=[Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED],
+                start__date__gt=today,
+            )
+            .order_by("start")
+            .first()
+        )
+        if upcoming is None:
+            day = today + timedelta(days=11)
+            while day.weekday() != 4:  # the forum meets on Fridays
+                day += timedelta(days=1)
+            upcoming = Meeting(
+                committee=forum,
+                start=self.at(day, "09:00"),
+                end=self.at(day, "12:00"),
+                location="Regionens hus, Jönköping",
+                secretary=self.person("Josefine Colliander"),
+                chair=self.person("Rachel De Basso"),
+                signature_reference=self.demo_reference(forum, f"{day.isoformat()}T09:00"),
+                note="Invented for the demo: the next meeting, announced on the anslagstavla.",
+            )
+            upcoming.save()
+            self.created["planned meeting"] += 1
+        if not Anslag.objects.filter(meeting=upcoming, kind=Anslag.Kind.MEETING).exists():
+            when = timezone.localtime(upcoming.start)
+            anslag_post_notice(
+                committee=forum,
+                kind=Anslag.Kind.MEETING,
+                meeting=upcoming,
+                title=f"Sammanträde med {forum.name} {when:%Y-%m-%d} kl. {when:%H.%M}",
+                body=(
+                    f"{forum.name} sammanträder {when:%Y-%m-%d} kl. {when:%H.%M}"
+                    f"{', ' + upcoming.location if upcoming.location else ''}.\n"
+                    "Föredragningslistan publiceras på webbplatsen när kallelsen har skickats."
+                ),
+                posted_on=today,
+            )
+            self.created["anslag (sammanträde)"] += 1
+
+    def take_down_due_anslag(self):
+        """What the beat task does each hour: take down every anslag whose time is over. Each
+        is recorded as taken down early on its take-down day, as the beat task would have."""
+        for anslag in Anslag.objects.filter(pk__in=anslag_take_down_due()).select_related("meeting"):
+            at = self.at(anslag.take_down_on, "00:05")
+            Anslag.objects.filter(pk=anslag.pk).update(taken_down_at=at)
+            if anslag.meeting_id and anslag.kind == Anslag.Kind.PROTOKOLL:
+                self.backdate_transitions(anslag.meeting, {Meeting.Status.TAKEN_DOWN: at})
+            self.created["anslag taken down"] += 1
 
 
 def summary_counts() -> str:
@@ -743,6 +908,9 @@ class Command(BaseCommand):
         loader = DemoLoader(DATA_DIR)
         with transaction.atomic():
             loader.run()
+        from portal.search import search_reindex_all  # so the public search finds the demo at once
+
+        search_reindex_all()
 
         if options["verbosity"] >= 2:
             for label in sorted(set(loader.created) | set(loader.updated)):

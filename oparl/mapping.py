@@ -1,0 +1,313 @@
+"""One function per OParl 1.1 type: a published row (from `oparl.queries`) → its JSON object.
+
+Paragraphs are shown only through `public_paragraph()` and agenda items only through
+`public_agenda_item()`, so a confidential one gives just its number and "Sekretess (OSL …)".
+People give their name, party and title, never an e-mail address or phone number.
+Empty values are left out, as OParl asks.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import PurePosixPath
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from portal.published import public_agenda_item, public_paragraph
+
+OPARL_VERSION = "https://schema.oparl.org/1.1/"
+# OParl's own suggested value for a political body ("Gremium").
+ORGANIZATION_TYPE = "Gremium"
+
+
+class Links:
+    """Absolute URLs: the API's own objects and lists, and the public portal's pages."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def api(self, name: str, *args) -> str:
+        return self.request.build_absolute_uri(reverse(f"oparl:{name}", args=args))
+
+    def web(self, name: str, *args) -> str:
+        return self.request.build_absolute_uri(reverse(f"portal:{name}", args=args))
+
+
+def oparl_type(name: str) -> str:
+    return f"{OPARL_VERSION}{name}"
+
+
+def _clean(data: dict) -> dict:
+    """Leave out what has no value (None or an empty string); keep False, 0 and lists."""
+    return {key: value for key, value in data.items() if value is not None and value != ""}
+
+
+def _datetime(value) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def plain_text(rich_text: str) -> str:
+    """The text of a rich-text field without its HTML: one line per paragraph or list item."""
+    text = re.sub(r"(?i)<br\s*/?>|</(p|li|h[1-6]|div)>", "\n", rich_text or "")
+    text = html.unescape(strip_tags(text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+# --- The installation and the bodies -------------------------------------------------------------
+
+
+def system(links: Links) -> dict:
+    return {
+        "id": links.api("system"),
+        "type": oparl_type("System"),
+        "oparlVersion": OPARL_VERSION,
+        "name": "Paragraf",
+        "body": links.api("body_list"),
+        "web": links.web("start"),
+    }
+
+
+def body(organisation, links: Links, *, terms) -> dict:
+    pk = organisation.pk
+    return _clean(
+        {
+            "id": links.api("body", pk),
+            "type": oparl_type("Body"),
+            "system": links.api("system"),
+            "name": organisation.name,
+            "shortName": organisation.short_name,
+            "website": organisation.website,
+            "contactEmail": organisation.email,
+            "organization": links.api("body_organization", pk),
+            "person": links.api("body_person", pk),
+            "meeting": links.api("body_meeting", pk),
+            "paper": links.api("body_paper", pk),
+            "agendaItem": links.api("body_agendaitem", pk),
+            "file": links.api("body_file", pk),
+            "membership": links.api("body_membership", pk),
+            "locationList": links.api("body_location", pk),
+            "legislativeTermList": links.api("body_legislativeterm", pk),
+            "legislativeTerm": [legislative_term(term, links) for term in terms],
+            "web": links.web("start"),
+        }
+    )
+
+
+def legislative_term(term, links: Links) -> dict:
+    return {
+        "id": links.api("legislativeterm", term.start_year),
+        "type": oparl_type("LegislativeTerm"),
+        "name": f"Mandatperiod {term.start.year}–{term.end.year}",
+        "startDate": term.start.isoformat(),
+        "endDate": term.end.isoformat(),
+    }
+
+
+# --- Committees, people, assignments -------------------------------------------------------------
+
+
+def organization(committee, links: Links) -> dict:
+    """A committee. `public_assignments` is prefetched by `queries.organizations()`."""
+    parent = committee.parent if committee.parent_id and committee.parent.is_active else None
+    return _clean(
+        {
+            "id": links.api("organization", committee.pk),
+            "type": oparl_type("Organization"),
+            "body": links.api("body", committee.organisation_id),
+            "name": committee.name,
+            "shortName": committee.short_name,
+            "membership": [links.api("membership", a.pk) for a in committee.public_assignments],
+            "meeting": links.api("organization_meeting", committee.pk),
+            "subOrganizationOf": links.api("organization", parent.pk) if parent else None,
+            "organizationType": ORGANIZATION_TYPE,
+            "classification": str(committee.get_kind_display()),
+            "web": links.web("committee", committee.slug),
+        }
+    )
+
+
+def person(person, links: Links) -> dict:
+    """Name, party (as text, in the vendor property `paragraf:party`), title and assignments."""
+    return _clean(
+        {
+            "id": links.api("person", person.pk),
+            "type": oparl_type("Person"),
+            "name": person.full_name,
+            "familyName": person.last_name,
+            "givenName": person.first_name,
+            "status": [person.title] if person.title else None,
+            "membership": [membership(a, links) for a in person.public_assignments],
+            "paragraf:party": str(person.party) if person.party_id else None,
+        }
+    )
+
+
+def membership(assignment, links: Links) -> dict:
+    return _clean(
+        {
+            "id": links.api("membership", assignment.pk),
+            "type": oparl_type("Membership"),
+            "person": links.api("person", assignment.person_id),
+            "organization": links.api("organization", assignment.committee_id),
+            "role": str(assignment.get_role_display()),
+            # Ordinarie ledamöter vote; an ersättare only when serving in a member's place.
+            "votingRight": assignment.is_member,
+            "startDate": _date(assignment.valid_from),
+            "endDate": _date(assignment.valid_to),
+        }
+    )
+
+
+# --- Meetings and their agenda -------------------------------------------------------------------
+
+
+def meeting_name(meeting) -> str:
+    return f"{meeting.committee.name} sammanträde {timezone.localtime(meeting.start):%Y-%m-%d}"
+
+
+def meeting(meeting, links: Links) -> dict:
+    """A meeting from `queries.meetings()`: its agenda is the paragraphs of the published
+    protokoll, or the published agenda of a meeting still to be held."""
+    if meeting.is_published:
+        paragraphs = enumerate(meeting.public_paragraphs)
+        items = [agenda_item_of_paragraph(p, links, position=i) for i, p in paragraphs]
+    else:
+        items = [agenda_item(item, links, position=i) for i, item in enumerate(meeting.public_agenda_items)]
+    return _clean(
+        {
+            "id": links.api("meeting", meeting.pk),
+            "type": oparl_type("Meeting"),
+            "name": meeting_name(meeting),
+            "meetingState": str(meeting.get_status_display()),
+            "cancelled": False,  # cancelled meetings are not on the public calendar
+            "start": _datetime(meeting.start),
+            "end": _datetime(meeting.end),
+            "location": location(meeting, links) if meeting.location else None,
+            "organization": [links.api("organization", meeting.committee_id)],
+            "agendaItem": items,
+            "resultsProtocol": protokoll_file(meeting, links) if meeting.is_published else None,
+            "web": links.web("meeting", meeting.pk),
+        }
+    )
+
+
+def location(meeting, links: Links) -> dict:
+    """A meeting's place, as written in the kallelse ("Regionens hus, sal A")."""
+    return {
+        "id": links.api("location", meeting.pk),
+        "type": oparl_type("Location"),
+        "description": meeting.location,
+        "meetings": [links.api("meeting", meeting.pk)],
+    }
+
+
+def agenda_item_of_paragraph(paragraph, links: Links, *, position: int | None = None) -> dict:
+    """A paragraph (§) of a published protokoll. A confidential one: number and name only."""
+    public = public_paragraph(paragraph)
+    data = {
+        "id": links.api("paragraph", public.pk),
+        "type": oparl_type("AgendaItem"),
+        "meeting": links.api("meeting", public.meeting_id),
+        "number": public.label,
+        "order": paragraph.position if position is None else position,
+        "name": public.title,
+        "public": not public.confidential,
+        "web": links.web("paragraph", public.meeting_id, public.number),
+    }
+    if not public.confidential:
+        attachments = paragraph.agenda_item.attachments.all() if paragraph.agenda_item_id else []
+        data.update(
+            resolutionText=plain_text(public.decision),
+            auxiliaryFile=[document_file(link.document, links) for link in attachments],
+            modified=_datetime(paragraph.updated_at),
+        )
+    return _clean(data)
+
+
+def agenda_item(item, links: Links, *, position: int | None = None) -> dict:
+    """An item of the published agenda of a meeting still to be held, numbered as in the kallelse."""
+    position = item.position if position is None else position
+    public = public_agenda_item(item, number=position + 1)
+    data = {
+        "id": links.api("agendaitem", public.pk),
+        "type": oparl_type("AgendaItem"),
+        "meeting": links.api("meeting", item.meeting_id),
+        "number": str(public.number),
+        "order": position,
+        "name": public.title,
+        "public": not public.withheld,
+        "web": links.web("meeting", item.meeting_id),
+    }
+    if not public.withheld:
+        data["auxiliaryFile"] = [document_file(link.document, links) for link in item.attachments.all()]
+    return _clean(data)
+
+
+# --- Cases and files -----------------------------------------------------------------------------
+
+
+def paper(case, links: Links) -> dict:
+    """A case (ärende) with its diarienummer and public handlingar (`public_documents`)."""
+    committee = case.committee if case.committee_id and case.committee.is_active else None
+    return _clean(
+        {
+            "id": links.api("paper", case.pk),
+            "type": oparl_type("Paper"),
+            "body": links.api("body", case.organisation_id),
+            "name": case.title,
+            "reference": case.diarienummer,
+            "date": _date(case.registered_on),
+            "underDirectionOf": [links.api("organization", committee.pk)] if committee else None,
+            "auxiliaryFile": [document_file(document, links) for document in case.public_documents],
+            "web": links.web("case", case.pk),
+        }
+    )
+
+
+def document_file(document, links: Links) -> dict:
+    """A public handling."""
+    return _clean(
+        {
+            "id": links.api("file", document.pk),
+            "type": oparl_type("File"),
+            "name": document.title,
+            "fileName": _file_name(document),
+            "mimeType": document.content_type,
+            "date": _date(document.date),
+            "size": document.size,
+            "accessUrl": links.web("document", document.pk),
+            "created": _datetime(document.created_at),
+        }
+    )
+
+
+def _file_name(document) -> str:
+    """The uploaded name; a DOCX/ODT converted to PDF is served as "<name>.pdf"."""
+    name = PurePosixPath(document.original_name or document.file.name).name
+    if document.content_type == "application/pdf" and not name.lower().endswith(".pdf"):
+        name = f"{PurePosixPath(name).stem}.pdf"
+    return name
+
+
+def protokoll_file(meeting, links: Links) -> dict:
+    """The justerat protokoll of a published meeting, as the public portal serves it."""
+    return _clean(
+        {
+            "id": links.api("protokoll", meeting.pk),
+            "type": oparl_type("File"),
+            "name": f"Protokoll {meeting.committee.name} {timezone.localtime(meeting.start):%Y-%m-%d}",
+            "fileName": "protokoll.pdf",
+            "mimeType": "application/pdf",
+            "date": _date(timezone.localdate(meeting.justering.completed_at)),
+            "accessUrl": links.web("protokoll_pdf", meeting.pk),
+            "meeting": [links.api("meeting", meeting.pk)],
+            "web": links.web("protokoll", meeting.pk),
+        }
+    )

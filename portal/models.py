@@ -1,0 +1,70 @@
+"""The portal writes nothing of the domain; it keeps only a search index of what is public."""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchEntry(models.Model):
+    """One public thing in the search index (sökindex): a paragraph, an agenda item, a handling
+    or a case, as the public may see it. Built only from the selectors of `portal.published`
+    by `portal.search`; nothing else writes here.
+
+    `search_vector` is stored and GIN-indexed on PostgreSQL (Swedish stemming); on SQLite the
+    column is unused and search falls back to a plain contains search.
+    """
+
+    class Kind(models.TextChoices):
+        PARAGRAPH = "paragraph", _("paragraph")
+        AGENDA_ITEM = "agenda_item", _("agenda item")
+        DOCUMENT = "document", _("document")
+        CASE = "case", _("case")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meeting"),
+        help_text=_("The meeting whose indexing wrote this entry."),
+    )
+    committee = models.ForeignKey(
+        "committees.Committee",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("committee"),
+    )
+    date = models.DateField(_("date"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=600)
+    text = models.TextField(_("text"), blank=True)
+    diarienummer = models.CharField(_("diarienummer"), max_length=40, blank=True)
+    case_number = models.CharField(
+        _("case number"), max_length=20, blank=True, db_index=True, help_text=_('"2022/2018".')
+    )
+    url = models.CharField(_("public address"), max_length=300)
+    source_sha256 = models.CharField(
+        _("SHA-256 of the extracted file"),
+        max_length=64,
+        blank=True,
+        help_text=_("A handling's text is extracted again only when its file changes."),
+    )
+    search_vector = SearchVectorField(_("search vector"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_unique_object"),
+        ]
+        # Created on PostgreSQL only (see migration 0001).
+        indexes = [GinIndex(fields=["search_vector"], name="search_entry_vector_gin")]
+
+    def __str__(self):
+        return self.title
