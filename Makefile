@@ -19,7 +19,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test lint lock bench clean
+.PHONY: help install install-dev demo test lint lock bench clean backup restore
 
 help:
 	@echo "make demo   - install, migrate, load demo data, runserver on $(HOST):$(PORT)"
@@ -28,6 +28,8 @@ help:
 	@echo "make lock   - regenerate $(LOCK) from the current $(VENV)"
 	@echo "make bench  - run benchmarks/run.py (writes benchmarks/RESULTS.md)"
 	@echo "make clean  - remove caches and build leftovers (keeps $(VENV) and .local/)"
+	@echo "make backup - database + media + signing keys into DIR (default .local/backups/<time>)"
+	@echo "make restore DIR=... - restore a backup into the configured, empty database (ARGS=--force)"
 
 # --- virtualenv -------------------------------------------------------------
 
@@ -85,6 +87,17 @@ bench: $(VENV)/.installed-dev
 	fi
 
 # --- maintenance ------------------------------------------------------------
+
+# Backup and restore (config/backup.py, docs/security.md "Files and backups"). The backup
+# holds the signing keys: keep DIR somewhere encrypted and access-controlled.
+BACKUP_DIR = $(or $(DIR),.local/backups/$(shell date +%Y%m%d-%H%M%S))
+
+backup: $(VENV)/.installed-base
+	$(PY) manage.py backup $(BACKUP_DIR)
+
+restore: $(VENV)/.installed-base
+	@test -n "$(DIR)" || { echo "usage: make restore DIR=<backup directory> [ARGS=--force]"; exit 2; }
+	$(PY) manage.py restore $(DIR) $(ARGS)
 
 # The lock is what the current venv holds (dev extras included), minus the project.
 # To upgrade: change pyproject.toml and/or `$(PIP) install -U <pkg>`, then `make lock`.

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import HistoryAdmin
 from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
 
 from .models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
@@ -29,7 +30,7 @@ class LockedWithMeetingMixin:
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin):
+class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin):
     committee_lookup = "meeting__committee"
     list_display = ["person", "meeting", "status", "capacity", "serving", "replaces", "arrived_at", "left_at"]
     list_filter = ["status", "capacity", "serving", "meeting__committee"]
@@ -40,7 +41,7 @@ class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.M
 
 
 @admin.register(AbsenceNotice)
-class AbsenceNoticeAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class AbsenceNoticeAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
     committee_lookup = "meeting__committee"
     list_display = [
         "person",
@@ -98,7 +99,7 @@ class RecordedThroughServicesMixin:
 
 @admin.register(Disqualification)
 class DisqualificationAdmin(
-    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin
+    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin
 ):
     committee_lookup = "paragraph__meeting__committee"
     meeting_path = "paragraph__meeting"
@@ -117,7 +118,7 @@ class BallotInline(RecordedThroughServicesMixin, ScopedInlineMixin, admin.Tabula
 
 @admin.register(Vote)
 class VoteAdmin(
-    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin
+    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin
 ):
     committee_lookup = "paragraph__meeting__committee"
     meeting_path = "paragraph__meeting"
@@ -130,7 +131,7 @@ class VoteAdmin(
 
 @admin.register(Reservation)
 class ReservationAdmin(
-    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, admin.ModelAdmin
+    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin
 ):
     committee_lookup = "paragraph__meeting__committee"
     meeting_path = "paragraph__meeting"

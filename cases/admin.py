@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import HistoryAdmin
 from committees.admin import CommitteeScopedAdminMixin
 from committees.models import Committee, Person
 
@@ -127,7 +128,7 @@ class CaseRegisterForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(RegisterExportMixin, admin.ModelAdmin):
+class CaseAdmin(RegisterExportMixin, HistoryAdmin):
     """The diarium as a secretary sees it: the cases of their committees, and the cases their
     committees handle (on an agenda or in a paragraph), plus cases not yet given a committee."""
 
@@ -217,7 +218,7 @@ class CaseAdmin(RegisterExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(HistoryAdmin):
     """Handlingar a secretary may see: those of their committees' agendas and cases, and their own
     uploads. A confidential handling of another committee is never listed."""
 
@@ -344,7 +345,7 @@ class RemissForm(forms.ModelForm):
 
 
 @admin.register(Remiss)
-class RemissAdmin(RegisterExportMixin, OfficialScopedAdminMixin, admin.ModelAdmin):
+class RemissAdmin(RegisterExportMixin, OfficialScopedAdminMixin, HistoryAdmin):
     form = RemissForm
     register_name = "remisser"
     list_display = ["title", "sender", "received_on", "answer_by", "responsible", "status", "committee"]
@@ -358,7 +359,7 @@ class RemissAdmin(RegisterExportMixin, OfficialScopedAdminMixin, admin.ModelAdmi
 
 
 @admin.register(Motion)
-class MotionAdmin(RegisterExportMixin, admin.ModelAdmin):
+class MotionAdmin(RegisterExportMixin, HistoryAdmin):
     register_name = "motioner"
 
     list_display = ["title", "submitted_on", "raised_on", "answer_by", "preparing_committee", "status"]
@@ -409,7 +410,7 @@ class DelegatedDecisionRegisterForm(forms.ModelForm):
 
 
 @admin.register(DelegatedDecision)
-class DelegatedDecisionAdmin(RegisterExportMixin, OfficialScopedAdminMixin, admin.ModelAdmin):
+class DelegatedDecisionAdmin(RegisterExportMixin, OfficialScopedAdminMixin, HistoryAdmin):
     """Delegationsbeslut. Adding one: choose the decision maker (the page reloads with
     `?decision_maker=<id>`) and only the points delegated to their role are offered."""
 

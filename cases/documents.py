@@ -10,6 +10,7 @@ import hashlib
 import io
 import logging
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -92,7 +93,8 @@ def _read_upload(uploaded_file, name: str) -> bytes:
 
 
 def pdf_page_count(content: bytes, *, name: str) -> int:
-    """The number of pages of a PDF, refusing a damaged or encrypted one."""
+    """The number of pages of a PDF, refusing a damaged or encrypted one, and one with more
+    pages than settings.PARAGRAF_UPLOAD_MAX_PAGES."""
     encrypted = _(
         '"%(name)s" is encrypted (protected with a password). Encrypted files cannot be '
         "published; save it without a password and upload it again."
@@ -115,7 +117,85 @@ def pdf_page_count(content: bytes, *, name: str) -> int:
             "corrupt",
             name=name,
         )
+    limit = settings.PARAGRAF_UPLOAD_MAX_PAGES
+    if pages > limit:
+        _refuse(
+            _(
+                '"%(name)s" has %(pages)d pages; a handling may have at most %(limit)d. Split it into '
+                "several handlingar."
+            ),
+            "too_many_pages",
+            name=name,
+            pages=pages,
+            limit=limit,
+        )
     return pages
+
+
+# Readers look for "%%EOF" in the last 1024 bytes of a PDF (ISO 32000-1, Annex H).
+PDF_EOF_WINDOW = 1024
+
+
+def pdf_check_whole(content: bytes, *, name: str) -> None:
+    """Refuse a PDF that is cut off, or that is a ZIP archive as well (a polyglot, which can
+    carry other content past the checks). pikepdf would otherwise repair a cut-off file
+    silently and publish what is left of it."""
+    if zipfile.is_zipfile(io.BytesIO(content)):
+        _refuse(
+            _(
+                '"%(name)s" is both a PDF and a ZIP archive. Such a file can hide other content; '
+                "export the document as PDF again and upload the new file."
+            ),
+            "polyglot",
+            name=name,
+        )
+    if b"%%EOF" not in content[-PDF_EOF_WINDOW:]:
+        _refuse(
+            _(
+                '"%(name)s" is incomplete: the end of the PDF is missing (it may have been cut off '
+                "while it was copied or downloaded). Upload the complete file."
+            ),
+            "truncated",
+            name=name,
+        )
+
+
+# More entries than any real document has: a package made to exhaust the converter.
+MAX_ZIP_ENTRIES = 5000
+# What reading a damaged package raises (RuntimeError: an encrypted entry; NotImplementedError:
+# an unknown compression method).
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    KeyError,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _check_unpacked_size(package: zipfile.ZipFile, *, name: str) -> None:
+    """Refuse a zip bomb: a package that unpacks to more than PARAGRAF_UPLOAD_MAX_UNPACKED_BYTES.
+
+    The sizes the package declares are checked first; then every entry is unpacked (and its
+    checksum verified) without keeping it, stopping at the limit, so a package that lies
+    about its sizes is refused as damaged."""
+    limit = settings.PARAGRAF_UPLOAD_MAX_UNPACKED_BYTES
+    entries = package.infolist()
+    too_large = _(
+        '"%(name)s" unpacks to more than %(limit)s, more than a document can be. It may be made '
+        "to overload the server; save the document again (as PDF) and upload the new file."
+    )
+    if len(entries) > MAX_ZIP_ENTRIES or sum(entry.file_size for entry in entries) > limit:
+        _refuse(too_large, "too_large_unpacked", name=name, limit=filesizeformat(limit))
+    unpacked = 0
+    for entry in entries:
+        with package.open(entry) as stream:
+            while chunk := stream.read(1 << 20):
+                unpacked += len(chunk)
+                if unpacked > limit:
+                    _refuse(too_large, "too_large_unpacked", name=name, limit=filesizeformat(limit))
 
 
 def _office_type(content: bytes, *, name: str) -> str | None:
@@ -126,12 +206,16 @@ def _office_type(content: bytes, *, name: str) -> str | None:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
             entries = package.infolist()
             names = {entry.filename for entry in entries}
+            office_type = None
             if "word/document.xml" in names and "[Content_Types].xml" in names:
-                return DOCX
-            if entries and entries[0].filename == "mimetype":
+                office_type = DOCX
+            elif entries and entries[0].filename == "mimetype":
                 if package.read("mimetype").strip() == ODT.encode():
-                    return ODT
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError):
+                    office_type = ODT
+            if office_type:
+                _check_unpacked_size(package, name=name)
+            return office_type
+    except UNREADABLE_ZIP:
         _refuse(
             _('"%(name)s" cannot be read; it may be damaged. Save it again and upload the new file.'),
             "corrupt",
@@ -150,7 +234,9 @@ def document_inspect(*, uploaded_file) -> InspectedFile:
     content = _read_upload(uploaded_file, name)
     sha256 = hashlib.sha256(content).hexdigest()
     if content.startswith(b"%PDF-"):
-        return InspectedFile(name, content, sha256, PDF, pdf_page_count(content, name=name))
+        page_count = pdf_page_count(content, name=name)  # first: unreadable is "corrupt"
+        pdf_check_whole(content, name=name)
+        return InspectedFile(name, content, sha256, PDF, page_count)
     office_type = _office_type(content, name=name)
     if office_type:
         if not conversion_available():
@@ -298,6 +384,15 @@ class ConversionError(Exception):
     """LibreOffice did not produce a PDF."""
 
 
+def _limit_converter() -> None:
+    """In the LibreOffice process, before it starts: a ceiling on its memory (address space)
+    and CPU time, so a hostile document makes the conversion fail instead of the worker."""
+    memory = settings.PARAGRAF_CONVERSION_MAX_MEMORY_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = settings.PARAGRAF_CONVERSION_TIMEOUT
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+
+
 def _soffice_convert(content: bytes, *, suffix: str) -> bytes:
     """Run LibreOffice headless on one file, with a private profile and a time limit."""
     binary = shutil.which(settings.PARAGRAF_SOFFICE)
@@ -324,7 +419,12 @@ def _soffice_convert(content: bytes, *, suffix: str) -> bytes:
         env = {**os.environ, "HOME": workdir}
         # A session of its own, so a timeout kills soffice.bin and not only its launcher.
         process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_limit_converter,  # safe: the worker process runs one task, in one thread
         )
         try:
             output, _unused = process.communicate(timeout=settings.PARAGRAF_CONVERSION_TIMEOUT)
@@ -370,11 +470,13 @@ def document_convert_to_pdf(*, document: Document) -> Document:
         document.refresh_from_db()
         return document
     sha256 = hashlib.sha256(pdf).hexdigest()
-    name, created = content_store(content=pdf, sha256=sha256, suffix=".pdf")
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.conversion == Document.Conversion.DONE:  # converted meanwhile by another run
             return locked
+        # Stored under the lock: a run that is killed while it waits stores nothing, so the
+        # task that runs again (acks_late) leaves one PDF, not two (LibreOffice's differ).
+        name, _created = content_store(content=pdf, sha256=sha256, suffix=".pdf")
         locked.file.name = name
         locked.sha256 = sha256
         locked.size = len(pdf)

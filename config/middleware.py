@@ -1,6 +1,17 @@
-"""Swedish by default: the interface language is Swedish unless the user chose another."""
+"""Swedish by default (the language); two-step verification before anything else; the Content
+Security Policy, relaxed only in the admin."""
 
+import base64
+import functools
+import hashlib
+import re
+from urllib.parse import urlencode
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -21,3 +32,83 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class TwoFactorMiddleware:
+    """Two-step verification before anything else (committees.access.two_factor_step): a
+    signed-in user with a confirmed device whose session has not entered a code, or a secretary
+    who must enrol, is sent to that page from every other page, the admin included. Users
+    without a device (and force_login in tests) pass untouched."""
+
+    # The pages of the step itself and the way out.
+    OPEN_URL_NAMES = frozenset(
+        {
+            "account:otp_verify",
+            "account:two_factor",
+            "account:two_factor_qr",
+            "meetings:logout",
+            "admin:logout",
+            "set_language",
+        }
+    )
+    STEP_URL_NAMES = {"verify": "account:otp_verify", "enrol": "account:two_factor"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from committees.access import two_factor_step
+
+        user = getattr(request, "user", None)
+        if user is None or request.resolver_match.view_name in self.OPEN_URL_NAMES:
+            return None
+        step = two_factor_step(user)
+        if step is None:
+            return None
+        url = reverse(self.STEP_URL_NAMES[step])
+        if request.method == "GET":
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        return redirect(url)
+
+
+@functools.cache
+def admin_inline_script_hashes() -> tuple[str, ...]:
+    """CSP hashes of the admin's only inline scripts: django-prose-editor's import map (an
+    import map cannot be a separate file). Its text depends on the static files' URLs only,
+    so it is the same on every page of one deployment."""
+    from django_prose_editor.widgets import importmap
+    from js_asset import Media
+
+    html = str(Media(importmap=importmap))
+    bodies = re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.DOTALL)
+    return tuple(csp_hash(body) for body in bodies if body)
+
+
+def csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """settings.CONTENT_SECURITY_POLICY on every response. Only the admin (and the protokoll
+    preview inside it) is relaxed: inline styles (the admin and the prose editor set style
+    attributes; the preview is the PDF's HTML with its <style>) and the import map by hash.
+    Public and members' pages keep script-src and style-src 'self'."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and parts.replace is None and request.path_info.startswith(admin_prefix()):
+            parts.replace = {
+                "script-src": [SELF, *admin_inline_script_hashes()],
+                "style-src": [SELF, UNSAFE_INLINE],
+            }
+        return parts
+
+
+@functools.cache
+def admin_prefix() -> str:
+    """/admin/, from the project's URLs: a test may swap settings.ROOT_URLCONF for its own."""
+    return reverse("admin:index", urlconf="config.urls")

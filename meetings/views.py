@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from attendance.models import AbsenceNotice
 from attendance.services import ABSENCE_OPEN_STATUSES, absence_report, absence_withdraw
 from cases.models import Document
+from committees import access
 from committees.models import Committee, Person
 
 from . import signing
@@ -311,12 +312,15 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
     )
     error = password_error = ""
     if request.method == "POST":
+        if not access.password_recheck_allowed(request):  # locked out: the password is not checked
+            return access.lockout_response(request)
         try:
             protokoll_sign(signature=signature, user=request.user, password=request.POST.get("password", ""))
         except ValidationError as refused:
             text = " ".join(refused.messages)
             if getattr(refused, "code", None) == "wrong_password":
                 password_error = text
+                access.password_recheck_failed(request)  # counts like a failed login (django-axes)
             else:
                 error = text
         except signing.SigningError as failed:
@@ -372,6 +376,8 @@ def immediate_justering(request: HttpRequest, pk: int, paragraph_pk: int) -> Htt
         raise Http404
     error = password_error = ""
     if request.method == "POST":
+        if not access.password_recheck_allowed(request):  # locked out: the password is not checked
+            return access.lockout_response(request)
         try:
             paragraph_immediate_justering_sign(
                 paragraph=paragraph, user=request.user, password=request.POST.get("password", "")
@@ -380,6 +386,7 @@ def immediate_justering(request: HttpRequest, pk: int, paragraph_pk: int) -> Htt
             text = " ".join(refused.messages)
             if getattr(refused, "code", None) == "wrong_password":
                 password_error = text
+                access.password_recheck_failed(request)  # counts like a failed login (django-axes)
             else:
                 error = text
         except signing.SigningError as failed:

@@ -148,6 +148,9 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export CELERY_TASK_ALWAYS_EAGER=1          # the celery_worker_process fixture turns this off
 export PARAGRAF_LOCAL_DIR="$TMP/local"     # media and other local files of the test run
 export PARAGRAF_TEST_TMPDIR="$TMP"         # for fixtures that want a scratch dir / logs
+# For tests that restart PostgreSQL (tests/test_faults_database.py): pg_ctl, the cluster, its owner.
+export PARAGRAF_TEST_PG_BINDIR="$PG_BINDIR" PARAGRAF_TEST_PGDATA="$PGDATA"
+if [ "$(id -u)" -eq 0 ]; then export PARAGRAF_TEST_PG_USER="$TEST_USER"; fi
 unset DJANGO_SETTINGS_MODULE DJANGO_DEBUG PARAGRAF_PRODUCTION
 echo "DATABASE_URL=$DATABASE_URL"
 echo "REDIS_URL=$REDIS_URL"
