@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from meetings.models import AgendaItem
 
 from .published import open_paragraphs, published_committees, published_meetings
+from .search import MAX_QUERY
 
-DIARIENUMMER = re.compile(r"(?:[A-ZÅÄÖ]+\s*)?(\d{4})\s*/\s*(\d+)", re.IGNORECASE)
+# At most 7 digits of serial (as the search): a longer one is no diarienummer, and int() of
+# thousands of digits raises ValueError.
+DIARIENUMMER = re.compile(r"(?:[A-ZÅÄÖ]+\s*)?(\d{4})\s*/\s*(\d{1,7})", re.IGNORECASE)
 
 
 def _years() -> list[tuple[int, int]]:
@@ -65,6 +68,7 @@ class ProtokollFilter(django_filters.FilterSet):
     )
     text = django_filters.CharFilter(
         method="filter_nothing",
+        max_length=MAX_QUERY,  # as the search; SQLite refuses LIKE patterns over 50,000 bytes
         label=_("Text or diarienummer"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
