@@ -207,6 +207,7 @@ def main() -> None:
         "signing p95 ms": _p95(signs.get("latencies", [])),
         "signing errors": len(signs.get("errors", [])),
         "protokoll status after the load": status,
+        "first errors": "; ".join((edits.get("errors", []) + signs.get("errors", []))[:4]) or "none",
         "median secretary ms": round(statistics.median(edits["latencies"]) * 1000, 1)
         if edits.get("latencies")
         else None,

@@ -49,6 +49,7 @@ class TwoFactorMiddleware:
             "meetings:logout",
             "admin:logout",
             "set_language",
+            "language",
         }
     )
     STEP_URL_NAMES = {"verify": "account:otp_verify", "enrol": "account:two_factor"}

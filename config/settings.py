@@ -165,6 +165,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Public pages for anonymous visitors are served from the cache for this long (portal/caching.py).
+PARAGRAF_PUBLIC_CACHE_SECONDS = int(os.environ.get("PARAGRAF_PUBLIC_CACHE_SECONDS", "60"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from config import views as config_views
+
 admin.site.site_header = "Paragraf"
 admin.site.site_title = "Paragraf"
 admin.site.index_title = _("Committee administration")
@@ -9,6 +11,7 @@ admin.site.index_title = _("Committee administration")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("sprak/<str:code>/", config_views.language, name="language"),
     path("register/", include("cases.urls")),
     path("narvaro/", include("attendance.urls")),
     path("oparl/v1.1/", include("oparl.urls")),

@@ -201,3 +201,16 @@ def signing_ca(private_file_dirs):
 
     signing.signing_ca_create(organisation_name="Region Jönköpings län")
     return signing
+
+
+# --- The public page cache --------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def public_page_cache_off(settings):
+    """Tests see every change at once: the anonymous page cache (portal/caching.py) is off
+    unless a test switches it on, and the cache starts empty."""
+    from django.core.cache import cache
+
+    settings.PARAGRAF_PUBLIC_CACHE_SECONDS = 0
+    cache.clear()

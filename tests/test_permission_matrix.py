@@ -189,6 +189,8 @@ RULES: list[tuple[str, object]] = [
     ("oparl:*", PUBLIC),
     ("portal:*", PUBLIC),
     ("meetings:verify", PUBLIC),
+    # The language link sets its cookie and sends everyone back (to / without a `next`).
+    ("language", access(others=REDIRECT)),
     # Logging in and two-step verification.
     ("meetings:login", LOGIN_PAGE),
     ("account:otp_verify", OTP_STEP),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Anslag
 
+from ..caching import public_cache
 from ..published import (
     anslag_all,
     archived_anslag,
@@ -96,6 +97,7 @@ def notices(anslag_list) -> list[Notice]:
     return result
 
 
+@public_cache
 def anslagstavla(request):
     """What is on the anslagstavla today."""
     today = timezone.localdate()
@@ -103,6 +105,7 @@ def anslagstavla(request):
     return render(request, "portal/anslagstavla.html", {"notices": notices(items), "today": today})
 
 
+@public_cache
 def anslag(request, pk: int):
     """One anslag with every fact the law asks for, and how to appeal."""
     today = timezone.localdate()
@@ -140,6 +143,7 @@ class ArchiveFilter(django_filters.FilterSet):
         fields = []
 
 
+@public_cache
 def archive(request):
     """Earlier anslag, newest first, a page at a time."""
     queryset = archived_anslag().order_by("-posted_on", "-pk")

@@ -25,6 +25,7 @@ from meetings import signing
 from meetings.justering import protokollsutdrag_get_or_create
 from meetings.models import AgendaItemDocument
 
+from ..caching import public_cache
 from ..filters import ProtokollFilter
 from ..published import (
     UPCOMING_STATUSES,
@@ -71,6 +72,7 @@ def _unavailable(request: HttpRequest, meeting, error: Exception) -> HttpRespons
 # --- Start page and committees ---------------------------------------------------------------------
 
 
+@public_cache
 def start(request: HttpRequest) -> HttpResponse:
     """Upcoming meetings, today's anslag and the latest protokoll."""
     latest = published_meetings().order_by("-justering__completed_at", "-start")[:START_PAGE_ROWS]
@@ -85,6 +87,7 @@ def start(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_cache
 def committees(request: HttpRequest) -> HttpResponse:
     """Every organ, grouped by kind in the order of Committee.Kind (fullmäktige first)."""
     order = list(Committee.Kind.values)
@@ -93,6 +96,7 @@ def committees(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/committees.html", {"groups": groups})
 
 
+@public_cache
 def committee(request: HttpRequest, slug: str) -> HttpResponse:
     """One organ: its members (current assignments), its years of protokoll and its coming
     meetings."""
@@ -125,6 +129,7 @@ def committee(request: HttpRequest, slug: str) -> HttpResponse:
 # --- The protokoll list ------------------------------------------------------------------------------
 
 
+@public_cache
 def protokoll_list(request: HttpRequest) -> HttpResponse:
     """Published protokoll, newest first, filtered by GET parameters (bookmarkable), 50 a page."""
     meetings = published_meetings().annotate(
@@ -160,6 +165,7 @@ def _published_meeting(pk: int):
     return get_object_or_404(published_meetings().select_related("committee__organisation"), pk=pk)
 
 
+@public_cache
 def protokoll(request: HttpRequest, pk: int) -> HttpResponse:
     """A justerat protokoll as an accessible page; confidential paragraphs masked."""
     meeting = _published_meeting(pk)
@@ -167,6 +173,7 @@ def protokoll(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/protokoll.html", context)
 
 
+@public_cache
 def paragraph(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """One § of a justerat protokoll (the permalink of the §)."""
     meeting = _published_meeting(pk)
@@ -231,6 +238,7 @@ def _public_agenda(meeting) -> list[dict]:
     return sections
 
 
+@public_cache
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting on the public calendar: time, place, organ and the published agenda. A
     meeting whose protokoll is published is shown as its protokoll."""
@@ -242,6 +250,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/meeting.html", {"meeting": found, "sections": _public_agenda(found)})
 
 
+@public_cache
 def case(request: HttpRequest, pk: int) -> HttpResponse:
     """One case (diarienummer) through every committee that handled it: its open paragraphs
     and the published agenda items not yet in a published protokoll, by date."""
@@ -284,6 +293,7 @@ def document(request: HttpRequest, pk: int) -> FileResponse:
     return _file_response(found.file, name, content_type)
 
 
+@public_cache
 def accessibility(request: HttpRequest) -> HttpResponse:
     """Tillgänglighetsredogörelse (lag 2018:1937 om tillgänglighet till digital offentlig service)."""
     first = published_committees().first()

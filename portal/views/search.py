@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from ..caching import public_cache
 from ..published import published_committees
 from ..search import MAX_QUERY, full_text_available, search_page
 
@@ -78,6 +79,7 @@ def _page_number(raw: str | None) -> int | None:
     return int(raw)
 
 
+@public_cache
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     context = {"form": form, "full_text": full_text_available(), "searched": False}
