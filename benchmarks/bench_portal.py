@@ -26,6 +26,8 @@ and the list must not grow with the archive (also proven by tests with
 `django_assert_max_num_queries`). The gunicorn figures come from `wrk -t2 -c8 -d30s` on
 127.0.0.1 against 2 sync workers; the static file is the same HTML served from memory by the
 same gunicorn (benchmarks/static_wsgi.py), the ceiling for a Python server on this machine.
+The first gunicorn figure renders every request (page cache off); the second is the site as
+configured, where anonymous readers get the page from the 60 s page cache (portal/caching.py).
 """
 
 SEARCH_P95_TARGET_MS = 100

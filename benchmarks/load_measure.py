@@ -127,11 +127,11 @@ def secretary_edits(base: str, plan: dict, stop: threading.Event, result: dict) 
         fields = [
             (k, f"<p>Ändrat {saved} {time.time()}</p>") if k == "summary" else (k, v) for k, v in fields
         ]
-        status, _ = browser.request(change, [*fields, ("_save", "Spara")])
-        if status == 302:
-            saved += 1
+        status, text = browser.request(change, [*fields, ("_save", "Spara")])
+        if status == 302 or (status == 200 and "paragraph_form" not in text):
+            saved += 1  # saved and redirected to the list (urllib follows the redirect)
         else:
-            browser.errors.append(f"edit answered {status}")
+            browser.errors.append(f"edit answered {status}: {_problem(text)}")
         stop.wait(2)
     result.update(saves=saved, errors=browser.errors, latencies=browser.latencies)
 
@@ -145,15 +145,23 @@ def signers_sign(base: str, plan: dict, result: dict) -> None:
         url = reverse("meetings:justering", args=[signature_pk])
         fields = [(k, v) for k, v in browser.form(url) if k == "csrfmiddlewaretoken"]
         started = time.perf_counter()
-        status, _ = browser.request(url, [*fields, ("password", DEMO_PASSWORD)])
+        status, text = browser.request(url, [*fields, ("password", DEMO_PASSWORD)])
         latencies.append(time.perf_counter() - started)
-        if status == 302:
-            signed += 1
+        if status == 200 and 'name="password"' not in text:
+            signed += 1  # signed; urllib followed the redirect to the signing page's receipt
         else:
-            errors.append(f"signing answered {status}")
+            errors.append(f"signing answered {status}: {_problem(text)}")
         errors += browser.errors
         time.sleep(5)
     result.update(signed=signed, errors=errors, latencies=latencies)
+
+
+def _problem(text: str) -> str:
+    """The first error message of a re-shown form, for the report."""
+    import re
+
+    found = re.search(r'class="(?:errorlist|errornote|messages?)[^"]*"[^>]*>(.*?)</', text, re.S)
+    return " ".join(re.sub("<[^>]+>", " ", found.group(1)).split())[:160] if found else text[:80]
 
 
 def _p95(samples: list[float]) -> float | None:

@@ -17,6 +17,9 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+# The latencies are of the work itself: the anonymous page cache (portal/caching.py) is off.
+os.environ["PARAGRAF_PUBLIC_CACHE_SECONDS"] = "0"
+
 import django  # noqa: E402
 
 django.setup()
@@ -120,6 +123,10 @@ def main() -> None:
     seconds = int(os.environ.get("PARAGRAF_BENCH_WRK_SECONDS", "30"))
     with services.gunicorn("config.wsgi:application", env=env) as base:
         dynamic = services.wrk(base + path, seconds=seconds, connections=8)
+    with services.gunicorn(
+        "config.wsgi:application", env={**env, "PARAGRAF_PUBLIC_CACHE_SECONDS": "60"}
+    ) as base:
+        cached = services.wrk(base + path, seconds=seconds, connections=8)
     with services.gunicorn("static_wsgi:app", env={**env, "PYTHONPATH": str(HERE)}) as base:
         static = services.wrk(base + "/", seconds=seconds, connections=8)
     figures["gunicorn (2 workers), wrk 30 s: protokoll page req/s"] = dynamic["requests_per_s"]
@@ -127,6 +134,10 @@ def main() -> None:
     figures["gunicorn: protokoll page errors"] = dynamic["errors"]
     figures["same page as a static file req/s"] = static["requests_per_s"]
     figures["protokoll page / static file"] = round(dynamic["requests_per_s"] / static["requests_per_s"], 3)
+    figures["with the anonymous page cache (60 s): req/s"] = cached["requests_per_s"]
+    figures["with the page cache: p50 / p99 ms"] = f"{cached['p50_ms']} / {cached['p99_ms']}"
+    ratio = cached["requests_per_s"] / static["requests_per_s"]
+    figures["with the page cache / static file"] = round(ratio, 3)
     print(json.dumps(figures))
 
 

@@ -149,8 +149,18 @@ def main(argv: list[str]) -> int:
             for key, value in figures.items():
                 print(f"  {key:<{width}}  {value}")
         results[name] = figures
-    if argv and set(argv) != {n.removeprefix("bench_") for n in results}:
-        print(f"note: RESULTS.md now holds only {', '.join(results)}", file=sys.stderr)
+    # A run of some benchmarks keeps the last figures of the others (from out/results.json).
+    previous = OUT / "results.json"
+    if argv and previous.exists():
+        kept = json.loads(previous.read_text()).get("results", {})
+        results = {**{k: v for k, v in kept.items() if k not in results}, **results}
+        results = dict(sorted(results.items()))
+        for name in results:
+            if name not in sys.modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:
+                    pass
     write_results(results, about, started)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(

@@ -198,3 +198,28 @@ def _ms(value: str) -> float:
         if value.endswith(suffix):
             return round(float(value[: -len(suffix)]) * factor, 1)
     return float(value)
+
+
+@contextlib.contextmanager
+def redis():
+    """Yield the URL of a private Redis (no persistence) on 127.0.0.1."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -485,6 +485,7 @@ def build_world() -> World:
         "register": "remisser",
         "format": "csv",
         "no_such_path": "no-such-object/",
+        "language": "en",
     }
     return World(
         users=users,
@@ -547,6 +548,7 @@ KWARGS = {
     "fmt": "format",
     "year": "term",
     "path": "no_such_path",
+    "code": "language",
 }
 # Where a pk is not a meeting: view name (glob) → kwarg → key of `World.values`.
 KWARG_OVERRIDES = {
