@@ -41,4 +41,4 @@ ENV DJANGO_STATIC_ROOT=/app/staticfiles \
 
 USER paragraf
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--keep-alive", "5", "--access-logfile", "-"]

@@ -179,7 +179,10 @@ def main() -> None:
     script.write_text(LUA % {"paths": ", ".join(json.dumps(p) for p in plan["paths"])})
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"}
     workers = int(os.environ.get("PARAGRAF_LOAD_WORKERS", "2"))
-    with services.gunicorn("config.wsgi:application", env=env, workers=workers) as base:
+    threads = int(os.environ.get("PARAGRAF_LOAD_THREADS", "8"))
+    # gthread, as in the Dockerfile: readers who pause between pages keep their connection open,
+    # and a sync worker would sit waiting on each of them.
+    with services.gunicorn("config.wsgi:application", env=env, workers=workers, threads=threads) as base:
         for path in plan["paths"]:  # warm every worker's caches once, as a running site has
             Browser(base).request(path)
         stop, edits, signs = threading.Event(), {}, {}
@@ -200,7 +203,7 @@ def main() -> None:
     status = Meeting.objects.get(pk=plan["draft"]).status
     figures = {
         "duration s": SECONDS,
-        "gunicorn workers": workers,
+        "gunicorn workers × threads (gthread)": f"{workers} × {threads}",
         "readers (wrk connections, 1–3 s between pages)": READERS,
         "reader requests served": readers["requests"],
         "reader requests per s": round(readers["requests"] / SECONDS, 1),

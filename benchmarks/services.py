@@ -121,9 +121,11 @@ def postgresql():
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, *, env: dict, workers: int = 2):
-    """Yield the base URL of `gunicorn <app>` with `workers` sync workers on 127.0.0.1."""
+def gunicorn(app: str, *, env: dict, workers: int = 2, threads: int = 0):
+    """Yield the base URL of `gunicorn <app>` on 127.0.0.1: `workers` sync workers, or with
+    `threads`, gthread workers (idle keep-alive connections then do not hold a worker)."""
     port = free_port()
+    extra = ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"] if threads else []
     log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [
@@ -139,6 +141,7 @@ def gunicorn(app: str, *, env: dict, workers: int = 2):
             "warning",
             "--chdir",
             str(ROOT),
+            *extra,
         ],
         env=env,
         stdout=log,

@@ -500,7 +500,10 @@ def search_page(
 ) -> SearchPage:
     """One page of hits, in three queries however many there are: the count, the page's ids
     (ranked when there are at most RANK_LIMIT hits, else newest first), and the snippets."""
-    count = _matching(q, committee=committee, date_from=date_from, date_to=date_to)[0].count()
+    # Counting stops after RANK_LIMIT + 1 hits: the exact number of tens of thousands of hits
+    # costs a scan of all of them and helps nobody ("more than 2,000 hits" is shown instead).
+    matching = _matching(q, committee=committee, date_from=date_from, date_to=date_to)[0]
+    count = matching.values("pk")[: RANK_LIMIT + 1].count()
     ranked = count <= RANK_LIMIT
     results = search_results(q=q, committee=committee, date_from=date_from, date_to=date_to, ranked=ranked)
     paginator = Paginator(results.values_list("pk", flat=True), PAGE_SIZE)

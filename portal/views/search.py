@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..caching import public_cache
 from ..published import published_committees
-from ..search import MAX_QUERY, full_text_available, search_page
+from ..search import MAX_QUERY, RANK_LIMIT, full_text_available, search_page
 
 MAX_PAGE_DIGITS = 6
 
@@ -100,6 +100,7 @@ def search(request: HttpRequest) -> HttpResponse:
             q=data["q"],
             count=result.count,
             ranked=result.ranked,
+            rank_limit=RANK_LIMIT,
             page=result.page,
             page_error=number is None or result.page is None,
             hits=result.hits if number is not None else [],
