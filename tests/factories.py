@@ -263,3 +263,28 @@ class AnslagFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Anslag {n}")
     posted_on = factory.LazyFunction(lambda: local(2024, 10, 20).date())
     take_down_on = factory.LazyAttribute(lambda o: o.posted_on + timedelta(days=22))
+
+
+def draft_paragraph() -> Paragraph:
+    """The one § of a held meeting's freshly drafted protokoll."""
+    from meetings import services
+
+    meeting = MeetingFactory(status=Meeting.Status.HELD)
+    AgendaItemFactory(meeting=meeting, title="Budget 2025", proposal="<p>Förslaget.</p>")
+    services.protokoll_create_draft(meeting=meeting)
+    return meeting.paragraphs.get()
+
+
+def admin_form_data(response, **changes) -> dict:
+    """What the browser posts back from an admin change form: its current values, with `changes`."""
+    form = response.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    data.update(changes)
+    return data

@@ -9,12 +9,12 @@ from django.urls import reverse
 from attendance.models import Attendance
 from audit.models import RECORDED
 from meetings import services
-from meetings.models import Justering, Meeting, Paragraph
+from meetings.models import Justering, Paragraph
 from tests.factories import (
-    AgendaItemFactory,
     CommitteeFactory,
-    MeetingFactory,
     UserFactory,
+    admin_form_data,
+    draft_paragraph,
     secretary_of,
 )
 from tests.test_attendance_services import Board, held
@@ -24,25 +24,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def paragraph():
-    meeting = MeetingFactory(status=Meeting.Status.HELD)
-    AgendaItemFactory(meeting=meeting, title="Budget 2025", proposal="<p>Förslaget.</p>")
-    services.protokoll_create_draft(meeting=meeting)
-    return meeting.paragraphs.get()
+    return draft_paragraph()
 
 
-def form_data(response, **changes) -> dict:
-    """What the browser posts back: the change form's current values, with `changes`."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif value is not None:
-            data[name] = value
-    data.update(changes)
-    return data
+form_data = admin_form_data
 
 
 def edit_in_admin(client, paragraph, **changes):

@@ -11,32 +11,17 @@ from django.urls import reverse
 
 from meetings import services
 from meetings.models import Meeting, Paragraph, ProtokollLockedError
-from tests.factories import AgendaItemFactory, MeetingFactory, secretary_of
+from tests.factories import admin_form_data, draft_paragraph, secretary_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def paragraph():
-    meeting = MeetingFactory(status=Meeting.Status.HELD)
-    AgendaItemFactory(meeting=meeting, title="Budget 2025", proposal="<p>Förslaget.</p>")
-    services.protokoll_create_draft(meeting=meeting)
-    return meeting.paragraphs.get()
+    return draft_paragraph()
 
 
-def form_data(response, **changes) -> dict:
-    """What the browser posts back: the change form's current values, with `changes`."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif value is not None:
-            data[name] = value
-    data.update(changes)
-    return data
+form_data = admin_form_data
 
 
 def test_the_second_of_two_secretaries_gets_a_conflict_with_both_texts_and_overwrites_nothing(paragraph):
