@@ -73,7 +73,7 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
         # django_db_setup has switched the connection to the test database.
         "DATABASE_URL": _database_url_for(connection.settings_dict["NAME"]),
         "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker",
