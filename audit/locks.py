@@ -12,7 +12,12 @@ The legitimate writes happen before the status changes: `protokoll_freeze` renum
 then freezes, `protokoll_unfreeze` moves the status back first, the demo loader opens a
 seed meeting for its load and closes it again.
 
-PostgreSQL gets the triggers from the migration `audit.0002_protokoll_lock_triggers`.
+A second set of triggers (below, "Records beyond the protokoll's rows") guards the records
+about a protokoll: its meeting's status and content, the justering's hashes and files, the
+signatures, and the handlingar it refers to.
+
+PostgreSQL gets the triggers from the migrations `audit.0002_protokoll_lock_triggers` and
+`audit.0003_record_lock_triggers`.
 SQLite (the embedded demo and quick test runs) gets them after every `migrate`
 (`audit.apps`): SQLite rebuilds a table to alter it and the rebuild drops its triggers,
 so they are dropped before migrating and installed again afterwards. SQLite guards
@@ -202,7 +207,7 @@ def protokoll_lock_error(error: BaseException) -> bool:
 # added later is guarded without anyone remembering to.
 
 # Meeting.TRANSITIONS from a locked status, minus frozen → drafted (reopening, handled apart).
-# Written out like LOCKED_STATUSES; tests/test_records_locked_more.py checks they agree.
+# Written out like LOCKED_STATUSES; tests/test_records_locked_beyond_rows.py checks they agree.
 FORWARD_STEPS = (
     ("frozen", "justerat"),
     ("justerat", "posted"),
