@@ -1,13 +1,16 @@
 # Paragraf: one-command demo and tests.
 #
-#   make demo    fresh venv + migrate + demo data + runserver on $(HOST):$(PORT)
-#   make test    venv with dev extras + throwaway PostgreSQL/Redis + ruff + pytest
+#   make demo    fresh venv + migrate + collectstatic + demo data + runserver on $(HOST):$(PORT)
+#                with DEBUG off (as in production)
+#   make test    system packages (scripts/system-packages.sh) + venv with dev extras
+#                + throwaway PostgreSQL/Redis + ruff + pytest
 #   make lock    regenerate requirements.lock from the current .venv
 #
 # Installs are pinned by requirements.lock (pip constraints) and happen only when
 # pyproject.toml or requirements.lock changed (stamp files inside .venv).
 
-PYTHON ?= python3.11
+# python3.11 if there is one, else the system's python3 (Debian 12's is 3.11).
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
 VENV   ?= .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
@@ -19,11 +22,11 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev demo test lint lock bench clean backup restore
+.PHONY: help install install-dev demo test test-run system-packages lint lock bench clean backup restore
 
 help:
 	@echo "make demo   - install, migrate, load demo data, runserver on $(HOST):$(PORT)"
-	@echo "make test   - ruff + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
+	@echo "make test   - system packages + ruff + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
 	@echo "make lint   - ruff check"
 	@echo "make lock   - regenerate $(LOCK) from the current $(VENV)"
 	@echo "make bench  - run benchmarks/run.py (writes benchmarks/RESULTS.md)"
@@ -53,15 +56,20 @@ install-dev: $(VENV)/.installed-dev
 
 # --- demo -------------------------------------------------------------------
 
-demo: export DJANGO_DEBUG = 1
+# The demo runs as production does: DEBUG off, static files collected and served by WhiteNoise,
+# the real 400/404/500 pages. HOST is an allowed host (with HOST=0.0.0.0, set
+# DJANGO_ALLOWED_HOSTS to the name the browser uses).
+demo: export DJANGO_DEBUG = 0
+demo: export DJANGO_ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
 demo: $(VENV)/.installed-base
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@if [ -d locale ] && command -v msgfmt >/dev/null 2>&1; then \
 		echo "$(PY) manage.py compilemessages"; \
 		$(PY) manage.py compilemessages --ignore=$(VENV) --ignore=.local; \
 	fi
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver --nostatic $(HOST):$(PORT)
 
 # --- checks -----------------------------------------------------------------
 
@@ -73,7 +81,15 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm not found: the axe-core accessibility tests will be skipped (apt-get install npm)"; \
 	fi
 
-test: $(VENV)/.installed-dev node_modules/.installed
+# The Debian packages the tests need (LibreOffice, PostgreSQL, Redis, Chromium, poppler, ...),
+# installed as root or printed as one apt-get command; first, since the venv needs python3-venv.
+system-packages:
+	@PYTHON=$(PYTHON) scripts/system-packages.sh
+
+test: system-packages
+	@$(MAKE) --no-print-directory test-run
+
+test-run: $(VENV)/.installed-dev node_modules/.installed
 	scripts/test-services.sh $(ARGS)
 
 lint: $(VENV)/.installed-dev

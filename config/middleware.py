@@ -1,5 +1,6 @@
-"""Swedish by default (the language); two-step verification before anything else; the Content
-Security Policy, relaxed only in the admin."""
+"""Swedish by default (the language); the limits every request meets first (no TRACE, not too
+many query parameters); two-step verification before anything else; the Content Security
+Policy, relaxed only in the admin."""
 
 import base64
 import functools
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -32,6 +34,40 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestLimitsMiddleware:
+    """Refuses, before any view or filter reads the request:
+
+    - TRACE (and TRACK, CONNECT) on every URL, with 405: no page echoes a request back;
+    - a query string with more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS, with the 400
+      page (templates/400.html). Django would raise TooManyFieldsSent only where request.GET
+      is first read, deep in a view or a filter; here the answer is immediate and the same on
+      every page, with DEBUG on or off. Counted the way Django counts (separators + 1), without
+      parsing the query string.
+    """
+
+    REFUSED_METHODS = frozenset({"TRACE", "TRACK", "CONNECT"})
+    ALLOWED_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in self.REFUSED_METHODS:
+            return HttpResponseNotAllowed(
+                self.ALLOWED_METHODS,
+                content=translation.gettext("This method is not allowed."),
+                content_type="text/plain; charset=utf-8",
+            )
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        query = request.META.get("QUERY_STRING", "")
+        if limit is not None and query and query.count("&") + 1 > limit:
+            from django.core.exceptions import TooManyFieldsSent
+            from django.views.defaults import bad_request
+
+            return bad_request(request, TooManyFieldsSent("Too many query parameters."))
+        return self.get_response(request)
 
 
 class TwoFactorMiddleware:

@@ -11,8 +11,8 @@
 # pytest's (5, "no tests collected", counts as a failure), or 1 if only ruff or
 # the migrations check failed.
 #
-# Missing system tools are installed with apt-get when running as root; otherwise
-# the script prints the apt-get command to run and stops.
+# Missing system packages are installed by scripts/system-packages.sh (apt-get, as root;
+# otherwise it prints the apt-get command to run and stops).
 #
 # Usage: scripts/test-services.sh [pytest args...]    (make test ARGS="...")
 
@@ -50,25 +50,8 @@ find_pg_bindir() {
     return 1
 }
 
-missing=()
-find_pg_bindir >/dev/null || missing+=(postgresql)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
-command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
-
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing missing system packages: ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends "${missing[@]}"
-    else
-        echo "Missing system packages. Install them with:" >&2
-        echo "    sudo apt-get install -y ${missing[*]}" >&2
-        exit 1
-    fi
-fi
+# The system packages (one list, also used by `make test`): a no-op when all are present.
+PYTHON=$PY "$ROOT/scripts/system-packages.sh"
 
 PG_BINDIR=$(find_pg_bindir) || die "PostgreSQL server binaries (initdb) not found"
 

@@ -51,13 +51,14 @@ def beat_task(name: str):
     return celery_app.tasks[settings.CELERY_BEAT_SCHEDULE[name]["task"]]
 
 
-def justerat_meeting(*, committee=None, start=None, completed_at=None, items=2) -> Meeting:
+def justerat_meeting(*, committee=None, start=None, completed_at=None, items=2, secretary=None) -> Meeting:
     """A meeting whose protokoll is justerat (the signatures themselves are tested elsewhere:
     here the justering is recorded directly, so no PDF is signed)."""
     meeting = MeetingFactory(
         committee=committee or CommitteeFactory(name="Kommunalt forum", slug="kommunalt-forum"),
         start=start or local(2026, 3, 5, 9, 0),
         status=Status.HELD,
+        secretary=secretary,
     )
     for order in range(1, items + 1):
         AgendaItemFactory(meeting=meeting, order=order)
@@ -177,8 +178,8 @@ def test_secretary_is_alerted_once_when_a_justerat_protokoll_is_not_posted_withi
     secretary = secretary_of(committee)
     meeting_secretary = PersonFactory(email="motessekreterare@example.org")
     justerat_at = datetime(2026, 3, 11, 15, 0, tzinfo=STOCKHOLM)
-    meeting = justerat_meeting(committee=committee, completed_at=justerat_at)
-    Meeting.objects.filter(pk=meeting.pk).update(secretary=meeting_secretary)
+    # The meeting's secretary is part of the protokoll: set before it is justerat (audit.locks).
+    meeting = justerat_meeting(committee=committee, completed_at=justerat_at, secretary=meeting_secretary)
     alert = beat_task("portal.alert_unposted_protokoll")
 
     with clock(justerat_at + timedelta(hours=23)):

@@ -290,11 +290,13 @@ def test_protokoll_page_shows_attendance_votes_reservations_jav_justering_and_an
     Ballot.objects.create(vote=vote, person=per, choice=Ballot.Choice.NO)
     Reservation.objects.create(paragraph=paragraph, person=per, text="Reservationstext om budgeten")
     Disqualification.objects.create(paragraph=paragraph, person=kerstin, reason="släkt")
-    mark_justerat(meeting, status=Status.POSTED)
-    justering = meeting.justering
+    # The signature is made before the protokoll is justerat (then no signer can be added).
+    justering = Justering.objects.create(meeting=meeting)
     signer = justering.signatures.create(
         person=kerstin, role="justerare", signed_at=timezone.now() - timedelta(days=1)
     )
+    mark_justerat(meeting, status=Status.POSTED)
+    justering = meeting.justering
     Anslag.objects.create(
         committee=organ,
         meeting=meeting,

@@ -376,19 +376,24 @@ class DemoLoader:
         committee = self.committees[row["committee"]]
         start = self.dt(row["start"])
         reference = row["signature_reference"] or str(self.demo_reference(committee, row["start"]))
-        status = row["status"]
+        final_status = row["status"]
         loaded = (
             Meeting.objects.filter(committee=committee, start=start).values_list("status", flat=True).first()
         )
-        if status == Meeting.Status.POSTED and loaded in (Meeting.Status.TAKEN_DOWN, Meeting.Status.ARCHIVED):
-            status = loaded  # its anslag was taken down after the appeal period (take_down_due_anslag)
+        if loaded in Meeting.LOCKED_STATUSES:
+            # A protokoll sent for justering is a record: the database refuses to change it or
+            # move it back (audit.locks), so a second run leaves it as the first one made it.
+            return
+        # The loader writes the seeds' finished meetings as they were: it creates them as
+        # drafts, writes their protokoll and then moves them to their status (all in one
+        # transaction), the way a protokoll gets there.
         meeting = self.upsert(
             Meeting,
             {"committee": committee, "start": start},
             {
                 "end": self.dt(row["end"]),
                 "location": row["location"],
-                "status": status,
+                "status": Meeting.Status.PROTOKOLL_DRAFTED,
                 "secretary": self.person(row["secretary"]),
                 "chair": self.person(row["chair"]),
                 "attendance_as_annex": row["attendance_as_annex"],
@@ -397,11 +402,6 @@ class DemoLoader:
                 "note": row["note"],
             },
         )
-        # A frozen protokoll refuses changes (ProtokollContentMixin). The loader writes the
-        # seeds' finished meetings as they were, so it opens them for the load and closes
-        # them again; it all happens in one transaction.
-        final_status = meeting.status
-        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PROTOKOLL_DRAFTED)
         for item in row["items"]:
             agenda_item = self.upsert(
                 AgendaItem,
