@@ -47,7 +47,11 @@ def _save_recorded(person: Person, *, by, reason: str, fields: list[str]) -> Non
     # The audit trail's "who" and "why", also when called outside a request.
     person._history_user = by
     person._change_reason = reason[:100]  # the length of history_change_reason
-    person.save(update_fields=fields)
+    try:
+        person.save(update_fields=fields)
+    finally:  # a later save of the same instance is not this change
+        person.__dict__.pop("_history_user", None)
+        person.__dict__.pop("_change_reason", None)
     person_certificates_revoke(person=person, reason=reason)
 
 

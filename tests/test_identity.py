@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from committees.admin import PersonAdmin
 from committees.identity import person_set_identity, person_set_login
@@ -40,6 +42,11 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "pw-for-tests-1"  # UserFactory's
+
+
+def sv(message: str) -> str:
+    with translation.override("sv"):
+        return gettext(message)
 
 
 def identity_admin(username="identitet"):
@@ -255,7 +262,11 @@ def test_an_identity_administrator_relinks_a_login_and_the_history_shows_who(com
 
     latest = person.history.latest("history_id")
     assert latest.history_user == admin_user and latest.user_id == new_login.pk
-    assert latest.history_change_reason == "Login changed: ordforande-forum → rachel-ny"
+    reason = sv("Login changed: %(before)s → %(after)s") % {
+        "before": "ordforande-forum",
+        "after": "rachel-ny",
+    }
+    assert latest.history_change_reason == reason
     assert person.history.filter(history_user=admin_user, phone="036-10 20 30").exists()
     history = client.get(reverse("admin:committees_person_history", args=[person.pk]))
     assert history.status_code == 200 and "rachel-ny" in history.text and "identitet" in history.text
@@ -274,7 +285,9 @@ def test_an_identity_administrator_changes_name_and_e_mail_through_the_service(c
     person.refresh_from_db()
     assert (person.first_name, person.email) == ("Rakel", "rakel@example.org")
     latest = person.history.latest("history_id")
-    assert latest.history_user == admin_user and latest.history_change_reason.startswith("Identity changed")
+    assert latest.history_user == admin_user and latest.history_change_reason.startswith(
+        sv("Identity changed: %(fields)s")[:10]
+    )
 
 
 def test_a_login_already_linked_to_another_person_is_refused(committees):
@@ -285,7 +298,7 @@ def test_a_login_already_linked_to_another_person_is_refused(committees):
     response = post_person(client, person, user=taken.pk)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors.as_data()
-    assert "already linked" in str(errors) or "redan kopplad" in str(errors)
+    assert "already linked" in str(errors) or "redan kopplat" in str(errors)
     person.refresh_from_db()
     assert person.user == committees["chair"]
 
