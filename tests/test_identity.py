@@ -84,13 +84,17 @@ def committees():
     """ANA and Kommunalt forum, each with its secretary; the forum has an ordförande."""
     ana = CommitteeFactory(name="Arbetsmarknadsnämnden", short_name="ANA", slug="ana")
     forum = CommitteeFactory(name="Kommunalt forum", short_name="KF", slug="kommunalt-forum")
-    return {
+    world = {
         "ana": ana,
         "forum": forum,
         "ana_secretary": secretary_of(ana, username="sekreterare"),
         "forum_secretary": secretary_of(forum, username="forum-sekreterare"),
         "chair": member_of(forum, role="ordforande", username="ordforande-forum", first_name="Rachel"),
     }
+    for key in ("ana_secretary", "forum_secretary"):  # valid addresses, so only the rule refuses a post
+        Person.objects.filter(user=world[key]).update(email=f"{world[key].username}@example.org")
+        world[key].refresh_from_db()
+    return world
 
 
 # --- The attacks, as a secretary ---------------------------------------------------------------
@@ -235,6 +239,7 @@ def test_a_secretary_cannot_sign_for_the_ordforande_or_a_justerare_by_relinking_
     justering = cast.freeze()
     her = cast.secretary
     client = logged_in(her)
+    assert refused_as_locked(post_person(client, her.person, user=""))  # first free her login
     for signer in (cast.chair, cast.adjuster):
         signature = cast.signature_of(signer)
         assert refused_as_locked(post_person(client, signer.person, user=her.pk))
