@@ -12,6 +12,7 @@ import simple_history
 
 from attendance.models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
 from cases.models import Case, DelegatedDecision, Document, Motion, Remiss
+from committees.models import Person
 from meetings.models import AgendaItem, Anslag, Justering, Meeting, Paragraph, Signature
 
 # Model → fields left out of its history.
@@ -37,6 +38,8 @@ RECORDED = {
     DelegatedDecision: [],
     # The metadata of a handling; the file itself is never replaced (`document_upload`).
     Document: [],
+    # Who a person is: the login link and the identity fields (committees/identity.py).
+    Person: [],
 }
 
 for model, excluded in RECORDED.items():

@@ -169,7 +169,17 @@ class Party(models.Model):
 
 
 class Person(models.Model):
-    """A person: an elected member (ledamot, ersättare), an official (tjänsteperson) or a guest."""
+    """A person: an elected member (ledamot, ersättare), an official (tjänsteperson) or a guest.
+
+    The login (`user`) and the fields that identify the person for login and signing
+    (`IDENTITY_FIELDS`) are changed only by an identity administrator, through
+    committees/identity.py; a secretary sets the name and e-mail of a person she adds, and
+    changes the other fields.
+    """
+
+    # The name is what the signing certificate and the protokoll name; the e-mail receives
+    # password resets and justering links and is in the certificate too.
+    IDENTITY_FIELDS = ("first_name", "last_name", "email")
 
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -206,6 +216,9 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        permissions = [
+            ("manage_person_identity", _("Can change a person's login and identity (name, e-mail)")),
+        ]
 
     def __str__(self):
         return self.display_name

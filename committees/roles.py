@@ -10,6 +10,13 @@ from django.db.models import Q
 
 SECRETARY_GROUP = "Sekreterare"
 OFFICIAL_GROUP = "Tjänsteperson"
+IDENTITY_ADMIN_GROUP = "Identitetsadministratör"
+
+# The permission that lets a user change who a person is for login and signing: the login
+# linked to the person and the identity fields (committees/identity.py). Superusers have it;
+# otherwise only the identity administrators' group. Its codename starts with none of
+# Django's view_/add_/change_/delete_, so the app-wide grants below never include it.
+MANAGE_IDENTITY_PERMISSION = "committees.manage_person_identity"
 
 # app label → actions; secretaries work in every part of the domain.
 SECRETARY_PERMISSIONS = {
@@ -25,6 +32,13 @@ OFFICIAL_PERMISSIONS = {
 }
 # Rows that only an administrator changes, whatever the group says.
 ADMIN_ONLY_MODELS = {"organisation", "diariumseries"}
+# Identity administrators manage logins and who they belong to: they read people and change
+# their identity (`manage_person_identity`), and add and change logins (the auth User admin,
+# where they cannot touch superusers, groups or permissions: committees/admin.py).
+IDENTITY_ADMIN_PERMISSIONS = {
+    "committees": ("view_person", "change_person", "manage_person_identity"),
+    "auth": ("view_user", "add_user", "change_user"),
+}
 
 
 def _permissions(spec: dict[str, tuple[str, ...]]):
@@ -37,11 +51,28 @@ def _permissions(spec: dict[str, tuple[str, ...]]):
     )
 
 
+def _named_permissions(spec: dict[str, tuple[str, ...]]):
+    query = Q(pk__in=[])
+    for app_label, codenames in spec.items():
+        query |= Q(content_type__app_label=app_label, codename__in=codenames)
+    return Permission.objects.filter(query)
+
+
 def ensure_groups() -> dict[str, Group]:
     """Create or update the groups with exactly their permissions (idempotent)."""
     groups = {}
-    for name, spec in ((SECRETARY_GROUP, SECRETARY_PERMISSIONS), (OFFICIAL_GROUP, OFFICIAL_PERMISSIONS)):
+    for name, permissions in (
+        (SECRETARY_GROUP, _permissions(SECRETARY_PERMISSIONS)),
+        (OFFICIAL_GROUP, _permissions(OFFICIAL_PERMISSIONS)),
+        (IDENTITY_ADMIN_GROUP, _named_permissions(IDENTITY_ADMIN_PERMISSIONS)),
+    ):
         group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(_permissions(spec))
+        group.permissions.set(permissions)
         groups[name] = group
     return groups
+
+
+def is_identity_admin(user) -> bool:
+    """May this user change a person's login link and identity fields? Superusers and the
+    identity administrators' group; never a secretary as such."""
+    return bool(user and user.is_active and user.has_perm(MANAGE_IDENTITY_PERMISSION))

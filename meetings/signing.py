@@ -18,6 +18,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import logging
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from pyhanko.sign.general import load_cert_from_pemder, load_private_key_from_pe
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+logger = logging.getLogger(__name__)
 
 
 class SigningError(Exception):
@@ -209,6 +212,24 @@ def person_certificate_issue(*, person, replace: bool = False) -> x509.Certifica
     _write_key(key_path, key)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert
+
+
+def person_certificates_revoke(*, person, reason: str) -> int:
+    """Revoke every current signing certificate of the person (for example after their login
+    link changed): the next `person_certificate_issue` makes a new one, with a new serial, for
+    the person as they are now. Returns how many certificates were revoked.
+
+    Minimal version: a person has at most one certificate, kept as files, and revoking it
+    removes its key and certificate (the signatures already made stay in their PDFs)."""
+    key_path, cert_path = _person_paths(person.pk)
+    revoked = 0
+    if cert_path.exists():
+        serial = x509.load_pem_x509_certificate(cert_path.read_bytes()).serial_number
+        logger.info("Signing certificate %x of person %s revoked: %s", serial, person.pk, reason)
+        revoked = 1
+    for path in (key_path, cert_path):
+        path.unlink(missing_ok=True)
+    return revoked
 
 
 def _validation_context() -> ValidationContext:

@@ -6,10 +6,10 @@ the matrix the moment it is wired: a pattern that no rule in `RULES` matches fai
 `test_every_url_pattern_has_an_access_rule`, and the developer decides who may open it.
 
 Each pattern is filled with objects of committee A (a published meeting of A with an open and
-a confidential §, A's confidential handling, …) and opened with GET by seven roles: anonymous,
+a confidential §, A's confidential handling, …) and opened with GET by eight roles: anonymous,
 a member (ledamot) of A, a member of B, an official (tjänsteperson) of B, the secretary of A,
-the secretary of B and a superuser. Every answer is compared with the rule; all mismatches are
-listed in one failure.
+the secretary of B, an identity administrator (no committee) and a superuser. Every answer
+is compared with the rule; all mismatches are listed in one failure.
 
 The admin's model pages are not listed one by one: their expected answer follows from the
 permission groups (committees/roles.py: what a Sekreterare or a Tjänsteperson may do with a
@@ -41,7 +41,7 @@ from attendance.models import AbsenceNotice, Attendance, Disqualification, Reser
 from audit.admin import HistoryAdmin
 from cases.models import Motion
 from committees.models import Assignment
-from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
+from committees.roles import IDENTITY_ADMIN_GROUP, OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
 from meetings import services
 from meetings.models import (
     AgendaItemDocument,
@@ -75,8 +75,17 @@ PASSWORD = "pw-for-tests-1"  # UserFactory's
 CANARY = "KANARIE-MATRIS-6120"  # only in A's confidential § and handling
 OSL = "26 kap. 1 §"
 
-ROLES = ("anonymous", "member_a", "member_b", "official", "secretary_a", "secretary_b", "superuser")
-STAFF_ROLES = {"official", "secretary_a", "secretary_b", "superuser"}
+ROLES = (
+    "anonymous",
+    "member_a",
+    "member_b",
+    "official",
+    "secretary_a",
+    "secretary_b",
+    "identity_admin",
+    "superuser",
+)
+STAFF_ROLES = {"official", "secretary_a", "secretary_b", "identity_admin", "superuser"}
 
 
 # --- The expected answers -----------------------------------------------------------------------
@@ -157,7 +166,7 @@ SECRETARY_ADMIN = access(
     superuser=OK,
     others=NOT_FOUND,
 )
-# Pages only a superuser may use (another user's password, TOTP devices of others).
+# Pages only a superuser may use (TOTP devices of others).
 SUPERUSER_ADMIN = access(
     anonymous=TO_ADMIN_LOGIN,
     member_a=TO_ADMIN_LOGIN,
@@ -165,6 +174,8 @@ SUPERUSER_ADMIN = access(
     superuser=OK,
     others=FORBIDDEN,
 )
+# Another user's password: superusers and identity administrators (who manage logins).
+LOGIN_ADMIN = {**SUPERUSER_ADMIN, "identity_admin": OK}
 # /admin/r/<content type>/<id>/ ("view on site"): no model of ours has a public URL of its own.
 ADMIN_VIEW_ON_SITE = access(
     anonymous=TO_ADMIN_LOGIN, member_a=TO_ADMIN_LOGIN, member_b=TO_ADMIN_LOGIN, others=NOT_FOUND
@@ -230,7 +241,7 @@ RULES: list[tuple[str, object]] = [
     ("admin:meetings_meeting_signers", SECRETARY_ADMIN),
     ("admin:meetings_justering_frozen_pdf", SECRETARY_ADMIN),
     ("admin:meetings_justering_signed_pdf", SECRETARY_ADMIN),
-    ("admin:auth_user_password_change", SUPERUSER_ADMIN),
+    ("admin:auth_user_password_change", LOGIN_ADMIN),
     ("admin:otp_totp_totpdevice_config", SUPERUSER_ADMIN),
     ("admin:otp_totp_totpdevice_qrcode", SUPERUSER_ADMIN),
     # Every ModelAdmin's changelist, add, change, delete and history pages.
@@ -298,6 +309,13 @@ def official_of(*committees, username: str):
     return user
 
 
+def identity_admin(*, username: str):
+    """A staff login in the Identitetsadministratör group, with no committee of its own."""
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(ensure_groups()[IDENTITY_ADMIN_GROUP])
+    return user
+
+
 def build_world() -> World:
     """Two committees of one organisation. A has a published (justerat, posted) meeting with an
     open § and a confidential § (omedelbar justering), each with a handling; a drafted protokoll
@@ -312,6 +330,7 @@ def build_world() -> World:
         "official": official_of(b, username="matrix-official-b"),
         "secretary_a": secretary_of(a, username="matrix-secretary-a"),
         "secretary_b": secretary_of(b, username="matrix-secretary-b"),
+        "identity_admin": identity_admin(username="matrix-identity-admin"),
         "superuser": UserFactory(username="matrix-superuser", is_staff=True, is_superuser=True),
     }
     chair = member_of(a, role=Assignment.Role.CHAIR, username="matrix-chair-a", first_name="Carl").person
@@ -834,8 +853,9 @@ def test_confidential_handling_of_a_reaches_only_a_members_and_secretaries(world
     case_page = reverse("cases:case_detail", args=[secret_case])
     rules = {
         download: MEMBER,
-        admin_change: ADMIN_ROW_OF_A,
-        admin_list: ADMIN_STAFF,
+        # Identity administrators have no rights on handlingar at all.
+        admin_change: {**ADMIN_ROW_OF_A, "identity_admin": FORBIDDEN},
+        admin_list: {**ADMIN_STAFF, "identity_admin": FORBIDDEN},
         reverse("portal:document", args=[document.pk]): NOT_FOUND_FOR_ALL,
         reverse("oparl:file", args=[document.pk]): NOT_FOUND_FOR_ALL,
         reverse("portal:case", args=[secret_case]): NOT_FOUND_FOR_ALL,
@@ -870,7 +890,8 @@ def test_confidential_paragraph_of_a_reaches_only_a_members_and_secretaries(worl
     attendance = reverse("attendance:paragraph", args=[meeting.pk, paragraph.pk])
     rules = {
         preview: SECRETARY_ADMIN,
-        admin_change: {**ADMIN_ROW_OF_A, "official": FORBIDDEN},  # officials have no meetings rights
+        # Officials and identity administrators have no meetings rights.
+        admin_change: {**ADMIN_ROW_OF_A, "official": FORBIDDEN, "identity_admin": FORBIDDEN},
         reverse("meetings:protokoll", args=[meeting.pk]): PROTOKOLL_READER,
         reverse("meetings:protokollsutdrag", args=[meeting.pk, paragraph.pk]): PROTOKOLL_READER,
         attendance: SECRETARY_PAGE,

@@ -5,8 +5,9 @@ from committees.roles import ensure_groups
 
 class Command(BaseCommand):
     help = (
-        "Create or update the permission groups 'Sekreterare' and 'Tjänsteperson' with their "
-        "model permissions. Safe to run again; run it after migrations that add models."
+        "Create or update the permission groups 'Sekreterare', 'Tjänsteperson' and "
+        "'Identitetsadministratör' with their model permissions. "
+        "Safe to run again; run it after migrations that add models."
     )
 
     def handle(self, *args, **options):
