@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0002_protokoll_lock_triggers'),
+        ('audit', '0003_record_lock_triggers'),
         ('committees', '0002_person_manage_identity_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
