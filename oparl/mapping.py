@@ -296,10 +296,14 @@ def paper_type(case) -> str:
 
 
 def paper_date(case):
-    """The registration day; else the earliest public handling's date (or upload day)."""
+    """The registration day; else the earliest public handling's date (or upload day); else
+    the day of the first meeting that handled it or will."""
     if case.registered_on:
         return case.registered_on
     days = [d.date or timezone.localdate(d.created_at) for d in case.public_documents]
+    if not days:
+        handled = [*case.public_paragraphs, *case.public_agenda_items]
+        days = [timezone.localdate(row.meeting.start) for row in handled]
     return min(days, default=None)
 
 
