@@ -25,7 +25,7 @@ class Record(models.Model):
         verbose_name = _("OParl record")
         verbose_name_plural = _("OParl records")
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="oparl_record_unique")]
-        indexes = [models.Index(fields=["kind", "modified"])]
+        indexes = [models.Index(fields=["kind", "modified"]), models.Index(fields=["modified"])]
 
     def __str__(self):
         return f"{self.kind} {self.object_id}"

@@ -20,7 +20,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, set_response_etag
@@ -109,7 +109,7 @@ def oparl_view(view):
             return response
         with translation.override(settings.LANGUAGE_CODE):
             try:
-                return _answer(request, view(request, Links(request), *args, **kwargs))
+                return _answer(request, view(request, ApiLinks(request), *args, **kwargs))
             except Http404:
                 return _not_found()
             except BadRequest as error:
@@ -160,15 +160,27 @@ def date_filters(request) -> dict[str, datetime]:
     return filters
 
 
-def _stamp(data: dict, created, modified) -> dict:
+class ApiLinks(Links):
+    """The links of one request, and the time shown on objects not recorded yet."""
+
+    def __init__(self, request):
+        super().__init__(request)
+        # The newest record's time, not now: a client keeps the largest `modified` it saw and
+        # asks `modified_since` that next time; the refresh that records these objects (and
+        # maybe others) stamps a later time, so nothing it records is skipped. Before any
+        # refresh, now.
+        newest = Record.objects.aggregate(newest=Max("modified"))["newest"]
+        self.unrecorded = newest or timezone.now()
+
+
+def _stamp(data: dict, created, modified, links) -> dict:
     """Add the record's times; a masked (confidential) object gets none (docs/open-data.md)."""
     if data.get("public") is False:
         return data
-    now = timezone.now()
     return {
         **data,
-        "created": mapping._datetime(created or now),
-        "modified": mapping._datetime(modified or now),
+        "created": mapping._datetime(created or links.unrecorded),
+        "modified": mapping._datetime(modified or links.unrecorded),
     }
 
 
@@ -194,7 +206,7 @@ def source(request, links, kind_name: str, rows, **context):
             rows = rows.filter(**{f"{column}__lte": value})
 
     def to_json(row):
-        return _stamp(kind.to_json(row, links, **context), row.oparl_created, row.oparl_modified)
+        return _stamp(kind.to_json(row, links, **context), row.oparl_created, row.oparl_modified, links)
 
     return rows, to_json
 
@@ -273,7 +285,7 @@ def _one(links, kind_name: str, rows, pk, **context) -> dict:
         .first()
     )
     if found is not None:
-        return _stamp(kind.to_json(found, links, **context), found.oparl_created, found.oparl_modified)
+        return _stamp(kind.to_json(found, links, **context), found.oparl_created, found.oparl_modified, links)
     return _tombstone_or_404(links, kind_name, pk)
 
 
@@ -406,7 +418,7 @@ def body_legislativeterm(request, links, pk):
 
     def to_json(row):
         term, created, modified = row
-        return _stamp(mapping.legislative_term(term, links), created, modified)
+        return _stamp(mapping.legislative_term(term, links), created, modified, links)
 
     return external_list(request, [(terms, to_json), *tombstones(request, links, ["legislativeterm"])])
 
@@ -512,10 +524,8 @@ def legislativeterm(request, links, year):
     if term is None:
         return _tombstone_or_404(links, "legislativeterm", year)
     record = Record.objects.filter(kind="legislativeterm", object_id=year, deleted_at__isnull=True).first()
-    return _stamp(
-        mapping.legislative_term(term, links),
-        *((record.created, record.modified) if record else (None, None)),
-    )
+    created, modified = (record.created, record.modified) if record else (None, None)
+    return _stamp(mapping.legislative_term(term, links), created, modified, links)
 
 
 @oparl_view

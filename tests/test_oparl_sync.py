@@ -12,16 +12,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from cases.models import Document
 from committees.models import Assignment
 from meetings.models import AgendaItem, AgendaItemDocument, Meeting, Paragraph
 from oparl import mapping, signals
+from oparl.models import Record
 from oparl.records import records_refresh
 from tests.factories import (
     AgendaItemFactory,
@@ -369,3 +371,19 @@ def test_a_save_asks_for_one_records_refresh_which_runs_when_the_transaction_com
     after = client.get(url).json()
     assert after["modified"] > before["modified"]
     assert after["location"]["description"] == "Regionens hus, sal D"
+
+
+def test_an_object_not_recorded_yet_is_new_to_every_filter_and_never_ahead_of_the_next_refresh(world, client):
+    newest = Record.objects.aggregate(newest=Max("modified"))["newest"]
+    meeting = MeetingFactory(
+        committee=world.committee, start=timezone.now() + timedelta(days=30), status=Meeting.Status.PLANNED
+    )
+    url = f"{API}meeting/{meeting.pk}/"
+    listed = client.get(
+        f"{API}body/{world.committee.organisation_id}/meeting/", {"modified_since": newest.isoformat()}
+    ).json()["data"]
+    [shown] = [obj for obj in listed if obj["id"] == url]
+    assert datetime.fromisoformat(shown["modified"]) == newest
+    records_refresh()
+    recorded = client.get(url).json()
+    assert datetime.fromisoformat(recorded["modified"]) > newest

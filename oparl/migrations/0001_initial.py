@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'OParl record',
                 'verbose_name_plural': 'OParl records',
-                'indexes': [models.Index(fields=['kind', 'modified'], name='oparl_recor_kind_df4023_idx')],
+                'indexes': [models.Index(fields=['kind', 'modified'], name='oparl_recor_kind_df4023_idx'), models.Index(fields=['modified'], name='oparl_recor_modifie_f87bdc_idx')],
                 'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='oparl_record_unique')],
             },
         ),
