@@ -266,7 +266,7 @@ def api_urls(value):
 
 
 def assert_timestamps(obj: dict) -> None:
-    """`modified` (and `created`, but on a tombstone) as ISO 8601 date-times with an offset."""
+    """`created` and `modified` (a tombstone: `modified` only) as ISO 8601 date-times with an offset."""
     names = ("modified",) if obj.get("deleted") else ("created", "modified")
     for name in names:
         assert name in obj, (obj["id"], name)
