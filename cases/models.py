@@ -67,6 +67,9 @@ class Case(models.Model):
     confidential = models.BooleanField(_("confidential"), default=False)
     osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
 
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -140,6 +143,8 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    # For OParl File.sha512Checksum; filled at upload, or by `oparl.records` for older files.
+    sha512 = models.CharField(_("SHA-512"), max_length=128, blank=True)
     registration_id = models.CharField(
         _("registration id"), max_length=50, blank=True, help_text=_('For example "2022.10154".')
     )
@@ -152,6 +157,7 @@ class Document(models.Model):
         help_text=_('The ground for secrecy, for example "OSL 26 kap. 1 §".'),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

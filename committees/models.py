@@ -28,6 +28,9 @@ class Organisation(models.Model):
         help_text=_("Printed on the anslag, for example 'Regionens hus, Jönköping'."),
     )
 
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -132,6 +135,9 @@ class Committee(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
     objects = CommitteeQuerySet.as_manager()
 
     class Meta:
@@ -158,6 +164,9 @@ class Party(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=10, unique=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("party")
@@ -210,6 +219,9 @@ class Person(models.Model):
         related_name="person",
         verbose_name=_("login"),
     )
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("person")
@@ -300,6 +312,9 @@ class Assignment(models.Model):
     valid_from = models.DateField(_("from"), null=True, blank=True)
     valid_to = models.DateField(_("to"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("list order"), default=0)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
     objects = AssignmentQuerySet.as_manager()
 

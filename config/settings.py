@@ -302,6 +302,8 @@ PARAGRAF_BASE_URL = os.environ.get("PARAGRAF_BASE_URL", "http://127.0.0.1:8000")
 CELERY_BEAT_SCHEDULE = {
     "meetings.send_pending_kallelse": {"task": "meetings.tasks.send_pending_kallelse", "schedule": 300.0},
     "cases.convert_pending_documents": {"task": "cases.tasks.convert_pending_documents", "schedule": 600.0},
+    # OParl created/modified/tombstones for changes that sent no signal (oparl/signals.py).
+    "oparl.refresh_records": {"task": "oparl.tasks.refresh_records", "schedule": 300.0},
     "cases.remind_remiss_deadlines": {"task": "cases.tasks.remind_remiss_deadlines", "schedule": 3600.0},
     "meetings.send_pending_justering_requests": {
         "task": "meetings.tasks.send_pending_justering_requests",

@@ -139,6 +139,9 @@ class Meeting(models.Model):
     note = models.TextField(_("note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
@@ -298,6 +301,9 @@ class AgendaItem(RichTextSanitizingMixin, models.Model):
         related_name="agenda_items",
         verbose_name=_("beslutsunderlag"),
     )
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         verbose_name = _("agenda item")

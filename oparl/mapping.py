@@ -21,6 +21,11 @@ from portal.published import public_agenda_item, public_paragraph
 OPARL_VERSION = "https://schema.oparl.org/1.1/"
 # OParl's own suggested value for a political body ("Gremium").
 ORGANIZATION_TYPE = "Gremium"
+# A party group, as OParl names it (German "Fraktion"); `classification` says "parti".
+PARTY_ORGANIZATION_TYPE = "Fraktion"
+# Swedish public records (allmänna handlingar) are free to reuse; the API's data is given
+# away under CC0 1.0 (docs/open-data.md, "License").
+LICENSE = "https://creativecommons.org/publicdomain/zero/1.0/"
 
 
 class Links:
@@ -69,6 +74,7 @@ def system(links: Links) -> dict:
         "type": oparl_type("System"),
         "oparlVersion": OPARL_VERSION,
         "name": "Paragraf",
+        "license": LICENSE,
         "body": links.api("body_list"),
         "web": links.web("start"),
     }
@@ -83,6 +89,7 @@ def body(organisation, links: Links, *, terms) -> dict:
             "system": links.api("system"),
             "name": organisation.name,
             "shortName": organisation.short_name,
+            "license": LICENSE,
             "website": organisation.website,
             "contactEmail": organisation.email,
             "organization": links.api("body_organization", pk),
@@ -226,8 +233,9 @@ def agenda_item_of_paragraph(paragraph, links: Links, *, position: int | None = 
         data.update(
             resolutionText=plain_text(public.decision),
             auxiliaryFile=[document_file(link.document, links) for link in attachments],
-            modified=_datetime(paragraph.updated_at),
         )
+        if public.case_id:
+            data["consultation"] = links.api("consultation", paragraph.pk)
     return _clean(data)
 
 
@@ -247,6 +255,8 @@ def agenda_item(item, links: Links, *, position: int | None = None) -> dict:
     }
     if not public.withheld:
         data["auxiliaryFile"] = [document_file(link.document, links) for link in item.attachments.all()]
+        if public.case_id:
+            data["consultation"] = links.api("agenda_consultation", item.pk)
     return _clean(data)
 
 
@@ -254,8 +264,11 @@ def agenda_item(item, links: Links, *, position: int | None = None) -> dict:
 
 
 def paper(case, links: Links) -> dict:
-    """A case (ärende) with its diarienummer and public handlingar (`public_documents`)."""
+    """A case (ärende) with its diarienummer, public handlingar (`public_documents`) and the
+    public §§ and agenda items that handled it (`public_paragraphs`, `public_agenda_items`)."""
     committee = case.committee if case.committee_id and case.committee.is_active else None
+    consultations = [consultation(p, links) for p in case.public_paragraphs]
+    consultations += [agenda_consultation(item, links) for item in case.public_agenda_items]
     return _clean(
         {
             "id": links.api("paper", case.pk),
@@ -263,12 +276,63 @@ def paper(case, links: Links) -> dict:
             "body": links.api("body", case.organisation_id),
             "name": case.title,
             "reference": case.diarienummer,
-            "date": _date(case.registered_on),
+            "date": _date(paper_date(case)),
+            "paperType": paper_type(case),
             "underDirectionOf": [links.api("organization", committee.pk)] if committee else None,
             "auxiliaryFile": [document_file(document, links) for document in case.public_documents],
+            "consultation": consultations,
             "web": links.web("case", case.pk),
         }
     )
+
+
+def paper_type(case) -> str:
+    """ "Motion" or "Remiss" when the case holds one (`queries.papers()` annotates), else "Ärende"."""
+    if case.has_motion:
+        return "Motion"
+    if case.has_remiss:
+        return "Remiss"
+    return "Ärende"
+
+
+def paper_date(case):
+    """The registration day; else the earliest public handling's date (or upload day); else
+    the day of the first meeting that handled it or will."""
+    if case.registered_on:
+        return case.registered_on
+    days = [d.date or timezone.localdate(d.created_at) for d in case.public_documents]
+    if not days:
+        handled = [*case.public_paragraphs, *case.public_agenda_items]
+        days = [timezone.localdate(row.meeting.start) for row in handled]
+    return min(days, default=None)
+
+
+def consultation(paragraph, links: Links) -> dict:
+    """The § of a published protokoll that handled a public case (from `public_paragraphs`)."""
+    return {
+        "id": links.api("consultation", paragraph.pk),
+        "type": oparl_type("Consultation"),
+        "paper": links.api("paper", paragraph.case_id),
+        "agendaItem": links.api("paragraph", paragraph.pk),
+        "meeting": links.api("meeting", paragraph.meeting_id),
+        "organization": [links.api("organization", paragraph.meeting.committee_id)],
+        "authoritative": True,  # the § is the committee's decision
+        "role": "Beslut",
+    }
+
+
+def agenda_consultation(item, links: Links) -> dict:
+    """An open item of a published agenda (meeting still to be held) that will handle a case."""
+    return {
+        "id": links.api("agenda_consultation", item.pk),
+        "type": oparl_type("Consultation"),
+        "paper": links.api("paper", item.case_id),
+        "agendaItem": links.api("agendaitem", item.pk),
+        "meeting": links.api("meeting", item.meeting_id),
+        "organization": [links.api("organization", item.meeting.committee_id)],
+        "authoritative": False,  # not decided yet
+        "role": str(item.get_kind_display()),
+    }
 
 
 def document_file(document, links: Links) -> dict:
@@ -282,8 +346,9 @@ def document_file(document, links: Links) -> dict:
             "mimeType": document.content_type,
             "date": _date(document.date),
             "size": document.size,
+            "sha512Checksum": document.sha512,
             "accessUrl": links.web("document", document.pk),
-            "created": _datetime(document.created_at),
+            "downloadUrl": links.web("document", document.pk),
         }
     )
 
@@ -307,7 +372,50 @@ def protokoll_file(meeting, links: Links) -> dict:
             "mimeType": "application/pdf",
             "date": _date(timezone.localdate(meeting.justering.completed_at)),
             "accessUrl": links.web("protokoll_pdf", meeting.pk),
+            "downloadUrl": links.web("protokoll_pdf", meeting.pk),
             "meeting": [links.api("meeting", meeting.pk)],
             "web": links.web("protokoll", meeting.pk),
         }
     )
+
+
+# --- Parties -------------------------------------------------------------------------------------
+
+
+def party(party, links: Links) -> dict:
+    """A party with people in the published committees (`public_members` prefetched)."""
+    return _clean(
+        {
+            "id": links.api("party", party.pk),
+            "type": oparl_type("Organization"),
+            "name": party.name,
+            "shortName": party.abbreviation,
+            "organizationType": PARTY_ORGANIZATION_TYPE,
+            "classification": "parti",
+            "membership": [links.api("party_membership", person.pk) for person in party.public_members],
+        }
+    )
+
+
+def party_membership(person, links: Links) -> dict:
+    """A person's membership of their party: its id is the person's (one party per person)."""
+    return {
+        "id": links.api("party_membership", person.pk),
+        "type": oparl_type("Membership"),
+        "person": links.api("person", person.pk),
+        "organization": links.api("party", person.party_id),
+    }
+
+
+# --- What stopped being public -------------------------------------------------------------------
+
+
+def tombstone(record, links: Links, *, url_name: str, type_name: str) -> dict:
+    """An object that was public and is no longer (OParl 1.1, "deleted"): nothing but its id,
+    type and when it went."""
+    return {
+        "id": links.api(url_name, record.object_id),
+        "type": oparl_type(type_name),
+        "deleted": True,
+        "modified": _datetime(record.modified),
+    }

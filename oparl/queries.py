@@ -15,11 +15,14 @@ from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Pr
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from committees.models import Organisation, Person
+from cases.models import Motion, Remiss
+from committees.models import Organisation, Party, Person
 from meetings.models import AgendaItem, AgendaItemDocument, Meeting, Paragraph
 from portal.published import (
     UPCOMING_STATUSES,
     calendar_meetings,
+    open_agenda_items,
+    open_paragraphs,
     published_agenda_items,
     published_assignments,
     published_cases,
@@ -28,6 +31,7 @@ from portal.published import (
     published_meetings,
     published_organisations,
     published_paragraphs,
+    published_parties,
     published_persons,
 )
 
@@ -145,7 +149,49 @@ def papers() -> QuerySet:
     documents = Prefetch(
         "documents", queryset=published_documents().order_by("pk"), to_attr="public_documents"
     )
-    return published_cases().select_related("committee").prefetch_related(documents).order_by("pk")
+    paragraphs = Prefetch("paragraphs", queryset=consultations().order_by("pk"), to_attr="public_paragraphs")
+    items = Prefetch(
+        "agenda_items", queryset=agenda_consultations().order_by("pk"), to_attr="public_agenda_items"
+    )
+    return (
+        published_cases()
+        .annotate(
+            has_motion=Exists(Motion.objects.filter(case=OuterRef("pk"))),
+            has_remiss=Exists(Remiss.objects.filter(case=OuterRef("pk"))),
+        )
+        .select_related("committee")
+        .prefetch_related(documents, paragraphs, items)
+        .order_by("pk")
+    )
+
+
+def consultations() -> QuerySet[Paragraph]:
+    """Open §§ of published protokoll that handled a public case: OParl Consultations."""
+    return (
+        open_paragraphs()
+        .filter(case__in=published_cases().values("pk"))
+        .exclude(case__confidential=True)
+        .order_by("pk")
+    )
+
+
+def agenda_consultations() -> QuerySet[AgendaItem]:
+    """Open items of the published agendas of meetings still to be held, with a public case."""
+    return (
+        open_agenda_items()
+        .filter(meeting__status__in=UPCOMING_STATUSES, case__in=published_cases().values("pk"))
+        .order_by("pk")
+    )
+
+
+def parties() -> QuerySet[Party]:
+    members = Prefetch("people", queryset=party_members(), to_attr="public_members")
+    return published_parties().prefetch_related(members).order_by("pk")
+
+
+def party_members() -> QuerySet[Person]:
+    """People of the published committees who belong to a party: their party memberships."""
+    return published_persons().filter(party__isnull=False).order_by("pk")
 
 
 def documents() -> QuerySet:

@@ -30,6 +30,12 @@ urlpatterns = [
     # An agenda item of a meeting still to be held; a paragraph (§) of a published protokoll.
     path("agendaitem/<int:pk>/", views.agendaitem, name="agendaitem"),
     path("paragraph/<int:pk>/", views.paragraph, name="paragraph"),
+    # The § (or upcoming agenda item) that handles a public case: an OParl Consultation.
+    path("paragraph/<int:pk>/consultation/", views.consultation, name="consultation"),
+    path("agendaitem/<int:pk>/consultation/", views.agenda_consultation, name="agenda_consultation"),
+    # A party with people in the published committees, and a person's membership of it.
+    path("party/<int:pk>/", views.party, name="party"),
+    path("partymembership/<int:pk>/", views.party_membership, name="party_membership"),
     path("paper/<int:pk>/", views.paper, name="paper"),
     # A public handling; the justerat protokoll of a meeting.
     path("file/<int:pk>/", views.file, name="file"),

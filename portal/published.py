@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Document
-from committees.models import Assignment, Committee, Organisation, Person
+from committees.models import Assignment, Committee, Organisation, Party, Person
 from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, Paragraph
 
 Status = Meeting.Status
@@ -306,3 +306,11 @@ def published_organisations() -> QuerySet[Organisation]:
     """Organisations with at least one published committee: the bodies of the open-data API
     (name, short name, website and the organisation's own public e-mail)."""
     return Organisation.objects.filter(Exists(published_committees().filter(organisation=OuterRef("pk"))))
+
+
+# --- Parties (appended for the open-data API) ----------------------------------------------
+
+
+def published_parties() -> QuerySet[Party]:
+    """Parties of the people in `published_persons()`: name and abbreviation, nothing else."""
+    return Party.objects.filter(Exists(published_persons().filter(party=OuterRef("pk"))))

@@ -12,7 +12,7 @@ import os
 import subprocess
 from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from committees.models import Assignment, Committee
 from meetings.models import AgendaItemDocument, Meeting
-from oparl import views
+from oparl import mapping, views
+from oparl.records import records_refresh
 from tests.factories import (
     AgendaItemFactory,
     AnslagFactory,
@@ -210,7 +211,9 @@ def build_world() -> World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, private_file_dirs):
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
+        world = build_world()
+        records_refresh()
+        yield world
         transaction.set_rollback(True)
 
 
@@ -230,7 +233,14 @@ def validate(obj: dict) -> str:
     assert isinstance(obj, dict), obj
     type_name = obj["type"].rsplit("/", 1)[-1]
     definition = schema(type_name)
-    jsonschema.validate(obj, definition)
+    if obj.get("deleted"):
+        # A tombstone (OParl 1.1 "deleted" objects): id, type, deleted and modified, nothing else;
+        # the schema's other required properties do not apply to it.
+        assert set(obj) == {"id", "type", "deleted", "modified"}, obj
+        tombstone_schema = {**definition, "required": ["id", "type", "deleted", "modified"]}
+        jsonschema.validate(obj, tombstone_schema, format_checker=jsonschema.FormatChecker())
+        return type_name
+    jsonschema.validate(obj, definition, format_checker=jsonschema.FormatChecker())
     for key, prop in definition["properties"].items():
         if key not in obj:
             continue
@@ -255,6 +265,14 @@ def api_urls(value):
             yield from api_urls(item)
 
 
+def assert_timestamps(obj: dict) -> None:
+    """`created` and `modified` (a tombstone: `modified` only) as ISO 8601 date-times with an offset."""
+    names = ("modified",) if obj.get("deleted") else ("created", "modified")
+    for name in names:
+        assert name in obj, (obj["id"], name)
+        assert datetime.fromisoformat(obj[name]).tzinfo is not None, (obj["id"], obj[name])
+
+
 def walk(client: Client) -> tuple[dict[str, str], set[str]]:
     """Fetch the System object and every API URL reachable from it (list pages and `next`
     links included). Returns {url: response text} and the set of types seen."""
@@ -277,16 +295,21 @@ def walk(client: Client) -> tuple[dict[str, str], set[str]]:
                 assert "next" in data["links"], url
             for obj in data["data"]:
                 types.add(validate(obj))
+            objects = data["data"]
         else:
             types.add(validate(data))
             assert data["id"] == url, "an object's id is the URL it is fetched from"
+            objects = [data]
+        for obj in objects:  # created/modified on every object but the System and masked ones
+            if obj["type"] != mapping.oparl_type("System") and obj.get("public") is not False:
+                assert_timestamps(obj)
         queue.extend(api_urls(data))
     return seen, types
 
 
 ALL_TYPES = {
     "System", "Body", "Organization", "Person", "Membership", "Meeting", "AgendaItem", "Paper", "File",
-    "Location", "LegislativeTerm",
+    "Location", "LegislativeTerm", "Consultation",
 }  # fmt: skip
 
 

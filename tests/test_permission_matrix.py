@@ -482,7 +482,10 @@ def build_world() -> World:
         if hasattr(type(obj), "history") and not obj.history.exists():
             type(obj).history.bulk_history_create([obj])
     signature = published_meeting.justering.signatures.get(person=member_a)
+    member_a.party = member_a.party or PartyFactory(abbreviation="MX")  # OParl: a party with a member
+    member_a.save()
     values = {
+        "party": member_a.party_id,
         "meeting": published_meeting.pk,
         "upcoming_meeting": upcoming.pk,
         "upcoming_item": upcoming_item.pk,
@@ -584,6 +587,10 @@ KWARG_OVERRIDES = {
     "oparl:paragraph": {"pk": "open_paragraph"},
     "oparl:paper": {"pk": "open_case"},
     "oparl:file": {"pk": "public_document"},
+    "oparl:consultation": {"pk": "open_paragraph"},
+    "oparl:agenda_consultation": {"pk": "upcoming_item"},
+    "oparl:party": {"pk": "party"},
+    "oparl:party_membership": {"pk": "person"},
 }
 
 

@@ -1,0 +1,39 @@
+"""Refresh the OParl records (`oparl.records`) after every commit that changed a row of the
+apps the API publishes from. No rules here: the refresh compares what the selectors publish
+with what was recorded. Changes that send no signal (`QuerySet.update()`, raw SQL) are picked
+up by the beat run (`oparl.refresh_records`, every five minutes) or `manage.py oparl_records`.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+logger = logging.getLogger(__name__)
+
+APPS = {"committees", "meetings", "cases"}
+
+
+def _refresh_on_commit():
+    from kombu.exceptions import OperationalError
+
+    from .tasks import refresh_records
+
+    try:
+        refresh_records.delay()
+    except (OperationalError, RuntimeError):  # the broker or the result store is down
+        logger.exception("OParl records refresh not queued: the broker is unreachable")
+
+
+def _changed(sender, **kwargs):
+    if sender._meta.app_label not in APPS or kwargs.get("raw"):
+        return
+    connection = transaction.get_connection()
+    if any(callback is _refresh_on_commit for _sids, callback, _robust in connection.run_on_commit):
+        return  # already due when this transaction commits
+    transaction.on_commit(_refresh_on_commit, robust=True)
+
+
+def connect():
+    post_save.connect(_changed, dispatch_uid="oparl_records_saved")
+    post_delete.connect(_changed, dispatch_uid="oparl_records_deleted")
