@@ -64,9 +64,9 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("oparl", "0001_initial"),
-        ("audit", "0003_oparl_timestamps"),
+        ("audit", "0005_oparl_timestamps"),
         ("cases", "0004_oparl_timestamps"),
-        ("committees", "0002_oparl_timestamps"),
+        ("committees", "0003_oparl_timestamps"),
         ("meetings", "0007_oparl_timestamps"),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('committees', '0001_initial'),
+        ('committees', '0002_person_manage_identity_permission'),
     ]
 
     operations = [

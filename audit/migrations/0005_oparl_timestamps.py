@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0002_protokoll_lock_triggers'),
+        ('audit', '0004_historicalperson'),
     ]
 
     operations = [
