@@ -12,6 +12,18 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name='historicalperson',
+            name='created_at',
+            field=models.DateTimeField(blank=True, default=django.utils.timezone.now, editable=False, verbose_name='created'),
+            preserve_default=False,
+        ),
+        migrations.AddField(
+            model_name='historicalperson',
+            name='modified_at',
+            field=models.DateTimeField(blank=True, default=django.utils.timezone.now, editable=False, verbose_name='modified'),
+            preserve_default=False,
+        ),
+        migrations.AddField(
             model_name='historicalagendaitem',
             name='created_at',
             field=models.DateTimeField(blank=True, default=django.utils.timezone.now, editable=False, verbose_name='created'),
