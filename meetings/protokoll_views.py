@@ -7,14 +7,14 @@ Both are admin pages (staff only) for the committees the user administers
 
 from __future__ import annotations
 
-import io
-
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+
+from config.downloads import file_response
 
 from .models import Meeting
 from .protokoll import protokoll_html, protokoll_render_pdf
@@ -70,8 +70,4 @@ def protokoll_preview_pdf(request: HttpRequest, pk: int) -> FileResponse:
     local = timezone.localtime(meeting.start)
     suffix = "-offentlig" if public else ""
     filename = f"protokoll-{meeting.committee.short_name}-{local:%Y-%m-%d}{suffix}-utkast.pdf"
-    response = FileResponse(
-        io.BytesIO(pdf), content_type="application/pdf", as_attachment=True, filename=filename
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return file_response(pdf, content_type="application/pdf", inline=False, filename=filename)
