@@ -15,9 +15,10 @@ headers on every file it gets, and that no view builds a file response without t
 """
 
 import io
-from collections.abc import Iterable
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
 
 PDF = "application/pdf"
 # One unique origin, nothing allowed: no script, style, image, form, plugin or frame of its own.
@@ -26,13 +27,13 @@ FILE_POLICY_DIRECTIVES = {"default-src": ["'none'"], "sandbox": True}
 
 
 def file_response(
-    content: bytes | Iterable[bytes] | io.IOBase,
+    content: bytes | io.IOBase,
     *,
     filename: str,
     content_type: str,
     inline: bool | None = None,
-) -> FileResponse:
-    """A file download: `content` is bytes or an open binary file (streamed and closed).
+) -> HttpResponseBase:
+    """A file download: `content` is bytes, or an open binary file (streamed, then closed).
 
     `inline` defaults to True for a PDF and may only be True for one: every other kind of file
     is served as an attachment."""
@@ -41,9 +42,13 @@ def file_response(
         inline = mime == PDF
     if inline and mime != PDF:
         raise ValueError(f"Only PDFs are shown inline, not {content_type}")
-    if isinstance(content, bytes):
-        content = io.BytesIO(content)
-    response = FileResponse(content, content_type=content_type, as_attachment=not inline, filename=filename)
+    if isinstance(content, bytes):  # made here and now (an export, a calendar): not streamed
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    else:
+        response = FileResponse(
+            content, content_type=content_type, as_attachment=not inline, filename=filename
+        )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_POLICY
     return response

@@ -7,6 +7,8 @@ Both are admin pages (staff only) for the committees the user administers
 
 from __future__ import annotations
 
+import io
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -70,4 +72,4 @@ def protokoll_preview_pdf(request: HttpRequest, pk: int) -> FileResponse:
     local = timezone.localtime(meeting.start)
     suffix = "-offentlig" if public else ""
     filename = f"protokoll-{meeting.committee.short_name}-{local:%Y-%m-%d}{suffix}-utkast.pdf"
-    return file_response(pdf, content_type="application/pdf", inline=False, filename=filename)
+    return file_response(io.BytesIO(pdf), content_type="application/pdf", inline=False, filename=filename)

@@ -227,3 +227,49 @@ def test_no_view_builds_a_file_response_without_the_helper():
     assert not offenders, "file responses not made by config.downloads.file_response:\n" + "\n".join(
         offenders
     )
+
+
+PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"  # Chromium's built-in viewer
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_a_sandboxed_handling_opens_in_the_pdf_viewer(live_server, page):
+    """The files' policy does not cost the members the inline view: Chromium shows a handling
+    served with `sandbox; default-src 'none'` in its PDF viewer."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.models import AgendaItemDocument, Meeting
+    from tests.factories import (
+        AgendaItemFactory,
+        CommitteeFactory,
+        MeetingFactory,
+        PdfDocumentFactory,
+        member_of,
+    )
+
+    committee = CommitteeFactory()
+    member = member_of(committee, username="pdf-lasare")
+    meeting = MeetingFactory(
+        committee=committee,
+        start=timezone.now() + timedelta(days=5),
+        status=Meeting.Status.SUMMONED,
+        agenda_published=True,
+    )
+    item = AgendaItemFactory(meeting=meeting, order=1, title="Budget")
+    document = PdfDocumentFactory(title="Budgetunderlag", pages=("Budgetunderlag 2027",))
+    AgendaItemDocument.objects.create(agenda_item=item, document=document, order=1)
+
+    page.goto(live_server.url + reverse("meetings:login"))
+    page.fill("#id_username", member.username)
+    page.fill("#id_password", "pw-for-tests-1")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mina-sammantraden/**")
+    response = page.goto(live_server.url + reverse("meetings:document", args=[meeting.pk, document.pk]))
+    headers = response.all_headers()  # .headers leaves out the security headers
+    assert directives(headers["content-security-policy"]) == directives(FILE_POLICY)
+    assert headers["content-disposition"].startswith("inline")
+    page.wait_for_timeout(1500)
+    assert any(frame.url.startswith(PDF_VIEWER) for frame in page.frames), [f.url for f in page.frames]
