@@ -36,6 +36,7 @@ from attendance.services import (
 from attendance.services.participation import committee_seats, meeting_quorum
 from attendance.services.substitutes import meeting_date
 from committees.models import Committee, Person
+from config.downloads import file_response
 from meetings.models import Meeting
 
 
@@ -158,14 +159,11 @@ def attendance_report_view(request: HttpRequest) -> HttpResponse:
         if kind in ("csv", "xlsx"):
             name = f"narvaro-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}.{kind}"
             if kind == "csv":
-                response = HttpResponse(attendance_report_csv(report), content_type="text/csv; charset=utf-8")
+                body, content_type = attendance_report_csv(report), "text/csv; charset=utf-8"
             else:
-                response = HttpResponse(
-                    attendance_report_xlsx(report),
-                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
+                body = attendance_report_xlsx(report)
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return file_response(body, filename=name, content_type=content_type)
     return render(
         request,
         "attendance/report.html",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import HistoryAdmin
 from committees.admin import CommitteeScopedAdminMixin
 from committees.models import Committee, Person
+from config.downloads import file_response
 
 from .documents import document_queue_conversion
 from .exports import REGISTERS, register_export_csv, register_export_xlsx
@@ -44,10 +45,8 @@ class RegisterExportMixin:
         else:
             body = register_export_xlsx(register=register, rows=rows)
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(body, content_type=content_type)
         stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="{register.name}-{stamp}.{fmt}"'
-        return response
+        return file_response(body, filename=f"{register.name}-{stamp}.{fmt}", content_type=content_type)
 
     @admin.action(description=_("Export the selected rows as CSV"))
     def export_csv(self, request, queryset):

@@ -10,6 +10,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import resource
 import shutil
 import signal
@@ -160,6 +161,106 @@ def pdf_check_whole(content: bytes, *, name: str) -> None:
         )
 
 
+# What a PDF reader would run or open by itself, by the kind of thing: actions (by their /S),
+# and the keys that hold scripts or files. Plain links (absolute http, https, mailto, tel) and
+# jumps within the document are kept: they do nothing until the reader clicks them.
+ACTIVE_ACTIONS = {
+    "/JavaScript": "javascript",
+    "/RichMediaExecute": "javascript",
+    "/Launch": "launch",
+    "/GoToR": "launch",
+    "/GoToE": "launch",
+    "/ImportData": "launch",
+    "/SubmitForm": "submit",
+}
+SAFE_LINK_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def _active_kinds(dictionary) -> set[str]:
+    """The kinds of active content one PDF dictionary is or holds directly."""
+    keys = set(dictionary.keys())
+    found = set()
+    if keys & {"/JS", "/JavaScript", "/XFA"}:  # a script, the document's scripts, an XFA form
+        found.add("javascript")
+    if keys & {"/EmbeddedFiles", "/EF"} or str(dictionary.get("/Type", "")) == "/EmbeddedFile":
+        found.add("embedded")
+    if str(dictionary.get("/Subtype", "")) in ("/FileAttachment", "/RichMedia"):
+        found.add("embedded")
+    action = str(dictionary.get("/S", ""))
+    if action in ACTIVE_ACTIONS:
+        found.add(ACTIVE_ACTIONS[action])
+    if action == "/URI":
+        uri = bytes(dictionary["/URI"]).decode("latin-1") if "/URI" in keys else ""
+        # A link without a scheme is relative: a reader resolves it against where the PDF
+        # is, which on a computer is a local file (LibreOffice writes file: links that way).
+        scheme = re.match(r"\s*([a-z][a-z0-9+.-]*):", uri, flags=re.IGNORECASE)
+        if uri.strip() and (scheme is None or scheme.group(1).lower() not in SAFE_LINK_SCHEMES):
+            found.add("link")
+    return found
+
+
+def _walk(obj, found: set[str]) -> None:
+    """Every dictionary inside one object, without following references to other objects
+    (each of those is visited on its own)."""
+    if isinstance(obj, pikepdf.Stream):
+        found |= _active_kinds(obj.stream_dict)
+        return
+    if isinstance(obj, pikepdf.Dictionary):
+        found |= _active_kinds(obj)
+        children = obj.values()
+    elif isinstance(obj, pikepdf.Array):
+        children = list(obj)
+    else:
+        return
+    for child in children:
+        if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not child.is_indirect:
+            _walk(child, found)
+
+
+def pdf_active_content(content: bytes) -> set[str]:
+    """What in a PDF a reader runs or opens by itself: "javascript" (scripts, in an
+    /OpenAction, an /AA of the document, a page, an annotation or a form field, the document's
+    /Names, an XFA form), "launch" (starting a program, opening another file), "embedded"
+    (attached files), "submit" (a form that sends its data elsewhere), "link" (a link to
+    something other than an absolute web, e-mail or phone address: javascript:, file:, a
+    relative path)."""
+    found: set[str] = set()
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        _walk(pdf.trailer, found)
+        for obj in pdf.objects:
+            _walk(obj, found)
+    return found
+
+
+def pdf_check_active_content(content: bytes, *, name: str) -> None:
+    """Refuse a PDF with scripts, launch actions, embedded files or script links.
+
+    A handling is refused rather than stored with them removed: Paragraf publishes a handling
+    exactly as it was uploaded (its SHA-256 is the record's), and removing parts would change
+    the document and break a signature it carries (docs/decisions.md)."""
+    found = pdf_active_content(content)
+    if not found:
+        return
+    labels = {
+        "javascript": _("JavaScript (scripts a PDF reader runs)"),
+        "launch": _("actions that start a program or open another file"),
+        "embedded": _("embedded files"),
+        "submit": _("a form that sends its data to another address"),
+        "link": _("links that run a script or open a local file"),
+    }
+    what = ", ".join(str(labels[kind]) for kind in labels if kind in found)
+    _refuse(
+        _(
+            '"%(name)s" contains %(what)s. A handling may not contain anything a PDF reader runs '
+            "or opens by itself. Save the document as PDF again without it (for example by "
+            "printing it to PDF, or as PDF/A) and upload the new file."
+        ),
+        "active_content",
+        name=name,
+        what=what,
+    )
+
+
 # More entries than any real document has: a package made to exhaust the converter.
 MAX_ZIP_ENTRIES = 5000
 # What reading a damaged package raises (RuntimeError: an encrypted entry; NotImplementedError:
@@ -236,6 +337,7 @@ def document_inspect(*, uploaded_file) -> InspectedFile:
     if content.startswith(b"%PDF-"):
         page_count = pdf_page_count(content, name=name)  # first: unreadable is "corrupt"
         pdf_check_whole(content, name=name)
+        pdf_check_active_content(content, name=name)
         return InspectedFile(name, content, sha256, PDF, page_count)
     office_type = _office_type(content, name=name)
     if office_type:
@@ -460,6 +562,9 @@ def document_convert_to_pdf(*, document: Document) -> Document:
         pdf = _soffice_convert(content, suffix=suffix)
         try:
             page_count = pdf_page_count(pdf, name=document.original_name or document.title)
+            # LibreOffice writes no scripts, but a link of the original (javascript:, file:)
+            # becomes a link in the PDF.
+            pdf_check_active_content(pdf, name=document.original_name or document.title)
         except ValidationError as error:
             raise ConversionError(" ".join(error.messages)) from error
     except (ConversionError, OSError) as error:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee
+from config.downloads import file_response
 
 from .exports import REGISTERS, register_export_csv, register_export_xlsx
 from .models import DelegatedDecision, Motion, Remiss
@@ -122,13 +123,8 @@ def register_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     rows = _export_rows(request, name).select_related(*register.select_related)
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
-        response = HttpResponse(
-            register_export_csv(register=register, rows=rows), content_type="text/csv; charset=utf-8"
-        )
+        body, content_type = register_export_csv(register=register, rows=rows), "text/csv; charset=utf-8"
     else:
-        response = HttpResponse(
-            register_export_xlsx(register=register, rows=rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{register.name}-{stamp}.{fmt}"'
-    return response
+        body = register_export_xlsx(register=register, rows=rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return file_response(body, filename=f"{register.name}-{stamp}.{fmt}", content_type=content_type)

@@ -1,8 +1,9 @@
-"""The account pages beside the login (meetings/urls.py): two-step verification."""
+"""The account pages beside the login (meetings/urls.py): two-step verification and the
+password reset by e-mail."""
 
 from django.urls import path
 
-from . import otp_views
+from . import otp_views, password_views
 
 app_name = "account"
 
@@ -10,4 +11,18 @@ urlpatterns = [
     path("tvastegsverifiering/", otp_views.two_factor, name="two_factor"),
     path("tvastegsverifiering/qr.svg", otp_views.two_factor_qr, name="two_factor_qr"),
     path("verifiera-kod/", otp_views.otp_verify, name="otp_verify"),
+    path("glomt-losenord/", password_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "glomt-losenord/skickat/", password_views.PasswordResetDoneView.as_view(), name="password_reset_done"
+    ),
+    path(
+        "nytt-losenord/<uidb64>/<token>/",
+        password_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "nytt-losenord/klart/",
+        password_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

@@ -1,6 +1,7 @@
 """Swedish by default (the language); the limits every request meets first (no TRACE, not too
 many query parameters); two-step verification before anything else; the Content Security
-Policy, relaxed only in the admin."""
+Policy, relaxed only in the admin and locked down for files; no response that depends on the
+user is stored by a browser or a proxy."""
 
 import base64
 import functools
@@ -15,6 +16,41 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
+
+from config.downloads import FILE_POLICY_DIRECTIVES
+
+
+class PrivateResponseMiddleware:
+    """`Cache-Control: private, no-store` on every response that depends on who asks: to a
+    signed-in user (every page, file and redirect, the admin's included), and to anyone whose
+    answer reads or sets the session, a cookie or the CSRF token (the login, the password
+    reset). A shared proxy then never holds a member's page or a confidential handling, and a
+    browser does not keep them on disk after logout.
+
+    Public pages for anonymous readers are untouched: they set no cookie and hold no token
+    (tests/test_public_cache.py) and stay cacheable (portal/caching.py keeps its own 60 s copy).
+
+    Placed above SessionMiddleware and CsrfViewMiddleware, so it sees the cookies they set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.depends_on_user(request, response):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    @staticmethod
+    def depends_on_user(request, response) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        if response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            return True
+        session = getattr(request, "session", None)
+        return session is not None and not session.is_empty()
 
 
 class LanguageMiddleware:
@@ -133,10 +169,18 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """settings.CONTENT_SECURITY_POLICY on every response. Only the admin (and the protokoll
     preview inside it) is relaxed: inline styles (the admin and the prose editor set style
     attributes; the preview is the PDF's HTML with its <style>) and the import map by hash.
-    Public and members' pages keep script-src and style-src 'self'."""
+    Public and members' pages keep script-src and style-src 'self'.
+
+    Every response that is not an HTML page (a PDF, an export, a calendar, JSON) gets the
+    files' policy instead (config.downloads: `sandbox; default-src 'none'`), so nothing in a
+    file can run as a page of this site, even one served without config.downloads."""
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
+        content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if not report_only and content_type != "text/html":
+            parts.config, parts.update, parts.replace = FILE_POLICY_DIRECTIVES, None, None
+            return parts
         if not report_only and parts.replace is None and request.path_info.startswith(admin_prefix()):
             parts.replace = {
                 "script-src": [SELF, *admin_inline_script_hashes()],

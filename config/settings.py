@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "config.middleware.PrivateResponseMiddleware",  # above the session and CSRF: sees their cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
     "config.middleware.RequestLimitsMiddleware",  # no TRACE, not too many query parameters
@@ -191,6 +192,12 @@ AUTHENTICATION_BACKENDS = [
     "committees.access.LoginThrottlingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Password reset by e-mail (committees/password_views.py): requests per address and per client
+# address within the window (seconds).
+PARAGRAF_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("PARAGRAF_PASSWORD_RESET_PER_ADDRESS", "3"))
+PARAGRAF_PASSWORD_RESET_PER_IP = int(os.environ.get("PARAGRAF_PASSWORD_RESET_PER_IP", "10"))
+PARAGRAF_PASSWORD_RESET_WINDOW = int(os.environ.get("PARAGRAF_PASSWORD_RESET_WINDOW", "3600"))
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link is valid for one day (and used once)
 AXES_FAILURE_LIMIT = int(os.environ.get("PARAGRAF_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PARAGRAF_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +20,7 @@ from cases.forms import AgendaItemUploadForm, AgendaItemUploadFormSet
 from cases.registers import agenda_item_generate_list
 from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
 from committees.models import Assignment, Person
+from config.downloads import file_response
 
 from . import dispatch, services, signing
 from .models import (
@@ -460,7 +461,7 @@ class MeetingAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
         public = request.GET.get("version") == "public"
         rendered = kallelse_get_or_render(meeting=meeting, public=public)
         name = f"kallelse-{meeting.committee.slug}-{meeting.start:%Y-%m-%d}{'-publik' if public else ''}.pdf"
-        return FileResponse(rendered.file.open("rb"), content_type="application/pdf", filename=name)
+        return file_response(rendered.file.open("rb"), content_type="application/pdf", filename=name)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -791,9 +792,7 @@ class JusteringAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
             handle = stored.open("rb")
         except FileNotFoundError as missing:
             raise Http404 from missing
-        response = FileResponse(handle, content_type="application/pdf", filename=name)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(handle, content_type="application/pdf", filename=name)
 
     @admin.display(description=_("meeting"))
     def meeting_link(self, obj):

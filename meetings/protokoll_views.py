@@ -16,6 +16,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from config.downloads import file_response
+
 from .models import Meeting
 from .protokoll import protokoll_html, protokoll_render_pdf
 
@@ -70,8 +72,4 @@ def protokoll_preview_pdf(request: HttpRequest, pk: int) -> FileResponse:
     local = timezone.localtime(meeting.start)
     suffix = "-offentlig" if public else ""
     filename = f"protokoll-{meeting.committee.short_name}-{local:%Y-%m-%d}{suffix}-utkast.pdf"
-    response = FileResponse(
-        io.BytesIO(pdf), content_type="application/pdf", as_attachment=True, filename=filename
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return file_response(io.BytesIO(pdf), content_type="application/pdf", inline=False, filename=filename)

@@ -34,6 +34,7 @@ from attendance.services import ABSENCE_OPEN_STATUSES, absence_report, absence_w
 from cases.models import Document
 from committees import access
 from committees.models import Committee, Person
+from config.downloads import file_response
 
 from . import signing
 from .dispatch import SUMMONED_OR_LATER, agenda_sections
@@ -161,7 +162,7 @@ def kallelse_pdf(request: HttpRequest, pk: int) -> FileResponse:
     rendered = module.kallelse_get_or_render(meeting=meeting, public=False)
     local = timezone.localtime(meeting.start)
     filename = f"kallelse-{meeting.committee.short_name}-{local:%Y-%m-%d}.pdf"
-    return FileResponse(rendered.file.open("rb"), content_type="application/pdf", filename=filename)
+    return file_response(rendered.file.open("rb"), content_type="application/pdf", filename=filename)
 
 
 @login_required
@@ -189,9 +190,7 @@ def document_download(request: HttpRequest, pk: int, document_pk: int) -> FileRe
         handle = stored.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    return FileResponse(
-        handle, content_type=content_type, as_attachment=content_type != "application/pdf", filename=name
-    )
+    return file_response(handle, content_type=content_type, filename=name)
 
 
 @login_required
@@ -295,9 +294,7 @@ def protokoll_pdf(request: HttpRequest, pk: int) -> FileResponse:
         handle = justering.signed_file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    response = FileResponse(handle, content_type="application/pdf", filename=filename)
-    response["Cache-Control"] = "private, no-store"  # it changes with every signature
-    return response
+    return file_response(handle, content_type="application/pdf", filename=filename)
 
 
 @login_required
@@ -447,9 +444,7 @@ def protokollsutdrag_pdf(request: HttpRequest, pk: int, paragraph_pk: int) -> Ht
         return redirect("meetings:home")
     local = timezone.localtime(meeting.start)
     filename = f"protokollsutdrag-{meeting.committee.short_name}-{local:%Y-%m-%d}-{paragraph.number}.pdf"
-    response = FileResponse(document.file.open("rb"), content_type="application/pdf", filename=filename)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(document.file.open("rb"), content_type="application/pdf", filename=filename)
 
 
 # --- Verifying a signed PDF (public) ---------------------------------------------------------------

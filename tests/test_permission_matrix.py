@@ -207,6 +207,8 @@ RULES: list[tuple[str, object]] = [
     ("account:otp_verify", OTP_STEP),
     ("account:two_factor", SIGNED_IN),
     ("account:two_factor_qr", SIGNED_IN),
+    # The password reset by e-mail: for anyone (a link with a wrong token says it cannot be used).
+    ("account:password_reset*", access(others=OK)),
     # The members' pages.
     ("meetings:home", SIGNED_IN),
     ("attendance:mine", SIGNED_IN),
@@ -508,6 +510,8 @@ def build_world() -> World:
         "format": "csv",
         "no_such_path": "no-such-object/",
         "language": "en",
+        "reset_uid": "MQ",
+        "reset_token": "no-such-token",
     }
     return World(
         users=users,
@@ -571,6 +575,8 @@ KWARGS = {
     "year": "term",
     "path": "no_such_path",
     "code": "language",
+    "uidb64": "reset_uid",
+    "token": "reset_token",
 }
 # Where a pk is not a meeting: view name (glob) → kwarg → key of `World.values`.
 KWARG_OVERRIDES = {

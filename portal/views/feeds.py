@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from config.downloads import file_response
 from portal.published import anslag_all, calendar_meetings, published_committees, published_meetings
 
 # --- ICS calendars -------------------------------------------------------------------------------
@@ -68,9 +69,8 @@ def meetings_ics(*, meetings, name: str, request) -> bytes:
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    """A calendar file: calendar apps subscribe to it, a browser saves it (config.downloads)."""
+    return file_response(content, filename=filename, content_type="text/calendar; charset=utf-8")
 
 
 @require_safe

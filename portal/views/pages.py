@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from committees.models import Committee
+from config.downloads import file_response
 from meetings import signing
 from meetings.justering import protokollsutdrag_get_or_create
 from meetings.models import AgendaItemDocument
@@ -57,9 +58,7 @@ def _file_response(stored, filename: str, content_type: str = "application/pdf")
         handle = stored.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    return FileResponse(
-        handle, content_type=content_type, as_attachment=content_type != "application/pdf", filename=filename
-    )
+    return file_response(handle, content_type=content_type, filename=filename)
 
 
 def _unavailable(request: HttpRequest, meeting, error: Exception) -> HttpResponse:
