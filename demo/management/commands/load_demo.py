@@ -14,7 +14,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -530,12 +529,9 @@ class DemoLoader:
 
     @staticmethod
     def ensure_certificate(person: Person) -> None:
-        """The person's signing certificate, issued again if the one on disk names someone else
-        (certificates are filed by person id, and a fresh database reuses ids)."""
-        certificate = signing.person_certificate_issue(person=person)
-        names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        if not names or names[0].value != person.full_name:
-            signing.person_certificate_issue(person=person, replace=True)
+        """The person's signing certificate for their login (issued again if the registry's
+        names someone else or another login)."""
+        signing.person_certificate_issue(person=person)
 
     @staticmethod
     def backdate_transitions(meeting: Meeting, when: dict) -> None:
