@@ -798,8 +798,8 @@ def _with_registry(report: SignatureReport) -> SignatureReport:
     if not report.serial or not report.trusted:
         return replace(report, seal=False)  # an untrusted certificate's claims mean nothing
     row = _registry().filter(serial=report.serial).first()
-    if row is None:
-        return report  # trusted through a configured root: not ours to judge
+    if row is None:  # trusted through a configured root: not ours to judge, nor our seal
+        return replace(report, seal=False)
     changes: dict = {"issued_at": row.issued_at, "seal": row.kind == SigningCertificate.Kind.SEAL}
     notes = list(report.notes)
     problem = report.problem

@@ -352,9 +352,9 @@ def test_only_the_justerings_secretary_certifies_the_utdrag_herself_all_at_once_
     paragraphs = list(meeting.paragraphs.order_by("order"))
     page = reverse("meetings:justering", args=[cast.signature_of(cast.secretary).pk])
 
-    # Anonymous: the login page. Another signer or another committee's secretary: not found.
+    # Anonymous: the login page. Another signer, a member or another committee's secretary: not found.
     assert client.post(page, {"bestyrk": "1", "password": PASSWORD}).status_code == 302
-    for user in (cast.chair, secretary_of(CommitteeFactory())):
+    for user in (cast.chair, cast.member, secretary_of(CommitteeFactory())):
         client.force_login(user)
         assert client.post(page, {"bestyrk": "1", "password": PASSWORD}).status_code == 404
     # The ordförande on her own page: refused, and no bestyrkande form is offered to her.

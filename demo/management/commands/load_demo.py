@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from attendance.models import Attendance
@@ -530,7 +531,24 @@ class DemoLoader:
     @staticmethod
     def ensure_certificate(person: Person) -> None:
         """The person's signing certificate for their login (issued again if the registry's
-        names someone else or another login)."""
+        names someone else or another login). A seed signer without a demo login gets an
+        inactive login of their own (no usable password): every personal certificate is bound
+        to an account."""
+        if person.user_id is None:
+            user, created = get_user_model().objects.get_or_create(
+                username=f"signerare-{slugify(person.full_name)}",
+                defaults={
+                    "is_active": False,
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                    "email": person.email,
+                },
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            person.user = user
+            person.save(update_fields=["user"])
         signing.person_certificate_issue(person=person)
 
     @staticmethod
