@@ -103,9 +103,15 @@ def run() -> dict:
         unsigned = signing.pdf_add_signature_fields(rendered.pdf, fields)
 
         signing.signing_ca_create(organisation_name=organisation, replace=True)
-        people = [
-            Person.objects.create(first_name=first, last_name=f"{last} (benchmark)")
-            for first, last in SIGNERS
+        from django.contrib.auth import get_user_model
+
+        people = [  # certificates are issued only to a person's login
+            Person.objects.create(
+                first_name=first,
+                last_name=f"{last} (benchmark)",
+                user=get_user_model().objects.create_user(username=f"benchmark-{index}"),
+            )
+            for index, (first, last) in enumerate(SIGNERS)
         ]
         start = time.perf_counter()
         for person in people:

@@ -847,7 +847,7 @@ class JusteringAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
                     r.signer,
                     date_format(timezone.localtime(r.signed_at), "Y-m-d H:i") if r.signed_at else "–",
                     yes if r.intact else no,
-                    yes if r.trusted else no,
+                    yes if r.trusted and not r.problem else f"{no}: {r.reason}" if r.problem else no,
                     _("whole file") if r.covers_whole_document else _("later revisions follow"),
                 )
                 for r in reports

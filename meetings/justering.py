@@ -4,9 +4,11 @@
   signature as an incremental update of that PDF;
 - the e-mail asking each required signer to justera (`justering_notify_signers`, once per
   signer) and what a signer has left to sign (`signatures_awaiting`);
-- protokollsutdrag: certified by the secretary once the protokoll is justerat
-  (`protokollsutdrag_get_or_create`), and the extract the ordförande and a justerare sign at
-  the meeting for omedelbar justering (`immediate_justering_state` and friends).
+- protokollsutdrag once the protokoll is justerat: made on demand and sealed with the
+  organisation's e-sigill (`protokollsutdrag_get_or_create`), or certified personally by the
+  justering's secretary when she does so herself (`protokollsutdrag_personal_bestyrkande`,
+  through the service `protokoll_bestyrk`); and the extract the ordförande and a justerare
+  sign at the meeting for omedelbar justering (`immediate_justering_state` and friends).
 
 The state changes themselves (freeze, sign, reopen, sign a § at once) are the services
 `protokoll_freeze`, `protokoll_sign`, `protokoll_unfreeze` and
@@ -281,7 +283,7 @@ def signatures_awaiting(*, user) -> list[Signature]:
     return signatures
 
 
-# --- Protokollsutdrag: certified by the secretary ----------------------------------------------
+# --- Protokollsutdrag: sealed by the organisation, or certified by the secretary herself -------
 
 JUSTERAT_OR_LATER = (
     Meeting.Status.JUSTERAT,
@@ -334,81 +336,147 @@ def _sign_as(pdf: bytes, *, person, field_name: str, reason: str, location: str,
     )
 
 
+def _seal(pdf: bytes, *, organisation, field_name: str, reason: str, certify: bool) -> bytes:
+    return signing.pdf_seal(
+        pdf,
+        organisation=organisation,
+        field_name=field_name,
+        reason=reason,
+        location=organisation.name,
+        certify=certify,
+    )
+
+
 def _store(document: RenderedDocument, pdf: bytes, name: str) -> None:
     document.file.save(name, ContentFile(pdf), save=False)
     document.sha256 = hashlib.sha256(pdf).hexdigest()
 
 
-def protokollsutdrag_content_hash(*, paragraph: Paragraph, justering: Justering) -> str:
-    """What a certified extract is built from: the § as justerat and the justering itself."""
-    return _hash(
-        {
-            "kind": "protokollsutdrag",
-            "paragraph": paragraph.pk,
-            "content": paragraph_snapshot(paragraph),
-            "justering": justering.content_hash,
-            "signed": justering.signed_sha256,
-            "completed": justering.completed_at.isoformat() if justering.completed_at else None,
-        }
-    )
+def protokollsutdrag_content_hash(*, paragraph: Paragraph, justering: Justering, by=None) -> str:
+    """What a certified extract is built from: the § as justerat and the justering itself, and
+    for a personal bestyrkande the person who certifies it (`by`)."""
+    data = {
+        "kind": "protokollsutdrag",
+        "paragraph": paragraph.pk,
+        "content": paragraph_snapshot(paragraph),
+        "justering": justering.content_hash,
+        "signed": justering.signed_sha256,
+        "completed": justering.completed_at.isoformat() if justering.completed_at else None,
+    }
+    if by is not None:
+        data["bestyrkt av"] = by.pk
+    return _hash(data)
 
 
-def protokollsutdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
-    """The protokollsutdrag of one § of a justerat protokoll, certified ("Bestyrkande").
-
-    The server signs the field "bestyrkande" as a certification signature on behalf of the
-    secretary who is the justering's sekreterare signer. It is stored as a RenderedDocument
-    (kind EXTRACT) keyed by its content hash, so each extract is built and signed once.
-    """
-    paragraph = _paragraph_for_document(paragraph)
-    meeting = paragraph.meeting
+def _justerat_or_refuse(meeting: Meeting) -> None:
     if meeting.status not in JUSTERAT_OR_LATER:
         raise ValidationError(
             _("A protokollsutdrag can be certified only when the protokoll is justerat."),
             code="not_justerat",
         )
+
+
+def _extract(paragraph: Paragraph, *, content_hash: str):
+    return RenderedDocument.objects.filter(
+        meeting=paragraph.meeting,
+        paragraph=paragraph,
+        kind=RenderedDocument.Kind.EXTRACT,
+        content_hash=content_hash,
+    ).first()
+
+
+def _build_extract(paragraph: Paragraph, *, content_hash: str, certifier, sign) -> RenderedDocument:
+    from .protokoll import BESTYRKANDE_FIELD, protokollsutdrag_render_pdf
+
+    rendered = protokollsutdrag_render_pdf(paragraph=paragraph, certifier=certifier)
+    fields = [f for f in rendered.signature_fields if f.name == BESTYRKANDE_FIELD]
+    if not fields:
+        raise signing.SigningError("The protokollsutdrag has no Bestyrkande box.")
+    pdf = sign(signing.pdf_add_signature_fields(rendered.pdf, fields), BESTYRKANDE_FIELD)
+    document = RenderedDocument(
+        meeting=paragraph.meeting,
+        paragraph=paragraph,
+        kind=RenderedDocument.Kind.EXTRACT,
+        content_hash=content_hash,
+        page_count=rendered.page_count,
+    )
+    _store(document, pdf, _utdrag_filename(paragraph))
+    document.save()
+    return document
+
+
+def protokollsutdrag_personal(*, paragraph: Paragraph) -> RenderedDocument | None:
+    """The extract of a § that the justering's secretary certified herself, if she has."""
+    paragraph = _paragraph_for_document(paragraph)
+    justering = Justering.objects.filter(meeting=paragraph.meeting).first()
+    secretary = _secretary_signature(justering) if justering else None
+    if secretary is None or paragraph.meeting.status not in JUSTERAT_OR_LATER:
+        return None
+    content_hash = protokollsutdrag_content_hash(
+        paragraph=paragraph, justering=justering, by=secretary.person
+    )
+    return _extract(paragraph, content_hash=content_hash)
+
+
+def protokollsutdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
+    """The protokollsutdrag of one § of a justerat protokoll, certified ("Bestyrkande").
+
+    The secretary's personal bestyrkande where she has made one (`protokoll_bestyrk`); else
+    the extract made on demand, which the server seals in the field "bestyrkande" with the
+    organisation's e-sigill (never in a person's name). Stored as a RenderedDocument (kind
+    EXTRACT) keyed by its content hash, so each extract is built and signed once.
+    """
+    paragraph = _paragraph_for_document(paragraph)
+    meeting = paragraph.meeting
+    _justerat_or_refuse(meeting)
+    personal = protokollsutdrag_personal(paragraph=paragraph)
+    if personal is not None:
+        return personal
+    organisation = meeting.committee.organisation
     with transaction.atomic():
         justering = Justering.objects.select_for_update().get(meeting=meeting)
         content_hash = protokollsutdrag_content_hash(paragraph=paragraph, justering=justering)
-        existing = RenderedDocument.objects.filter(
-            meeting=meeting,
-            paragraph=paragraph,
-            kind=RenderedDocument.Kind.EXTRACT,
-            content_hash=content_hash,
-        ).first()
+        existing = _extract(paragraph, content_hash=content_hash)
         if existing is not None:
             return existing
-        secretary = _secretary_signature(justering)
-        if secretary is None:
-            raise ValidationError(
-                _("The protokoll has no secretary among its signers, so nobody can certify the extract."),
-                code="no_secretary",
-            )
-        from .protokoll import BESTYRKANDE_FIELD, protokollsutdrag_render_pdf
+        return _build_extract(
+            paragraph,
+            content_hash=content_hash,
+            certifier=None,
+            sign=lambda pdf, field_name: _seal(
+                pdf,
+                organisation=organisation,
+                field_name=field_name,
+                reason=_("Certification: the extract is a true copy of the protokoll"),
+                certify=True,
+            ),
+        )
 
-        rendered = protokollsutdrag_render_pdf(paragraph=paragraph)
-        fields = [f for f in rendered.signature_fields if f.name == BESTYRKANDE_FIELD]
-        if not fields:
-            raise signing.SigningError("The protokollsutdrag has no Bestyrkande box.")
-        pdf = signing.pdf_add_signature_fields(rendered.pdf, fields)
-        pdf = _sign_as(
+
+def protokollsutdrag_personal_bestyrkande(*, paragraph: Paragraph, person) -> RenderedDocument:
+    """The secretary's own bestyrkande of one §'s extract, signed with her certificate (the
+    caller has checked that she is the justering's secretary and re-entered her password)."""
+    paragraph = _paragraph_for_document(paragraph)
+    meeting = paragraph.meeting
+    _justerat_or_refuse(meeting)
+    justering = Justering.objects.select_for_update().get(meeting=meeting)
+    content_hash = protokollsutdrag_content_hash(paragraph=paragraph, justering=justering, by=person)
+    existing = _extract(paragraph, content_hash=content_hash)
+    if existing is not None:
+        return existing
+    return _build_extract(
+        paragraph,
+        content_hash=content_hash,
+        certifier=person,
+        sign=lambda pdf, field_name: _sign_as(
             pdf,
-            person=secretary.person,
-            field_name=BESTYRKANDE_FIELD,
-            reason=_("Certification: the extract is a true copy of the protokoll"),
+            person=person,
+            field_name=field_name,
+            reason=_("Bestyrkande: I certify that the extract is a true copy of the protokoll"),
             location=meeting.committee.organisation.name,
             certify=True,
-        )
-        document = RenderedDocument(
-            meeting=meeting,
-            paragraph=paragraph,
-            kind=RenderedDocument.Kind.EXTRACT,
-            content_hash=content_hash,
-            page_count=rendered.page_count,
-        )
-        _store(document, pdf, _utdrag_filename(paragraph))
-        document.save()
-        return document
+        ),
+    )
 
 
 # --- Omedelbar justering: the extract the ordförande and a justerare sign at the meeting -------
@@ -539,23 +607,19 @@ def immediate_utdrag_apply_signature(
 
 
 def immediate_utdrag_certify(*, document: RenderedDocument, justering: Justering) -> bool:
-    """Seal the Bestyrkande of a completed immediate extract on behalf of the justering's
-    secretary; False when the protokoll has no secretary signer (the extract stays as it is)."""
+    """Seal the Bestyrkande of a completed immediate extract with the organisation's e-sigill
+    (the server does it on its own, so in the organisation's name, never a person's)."""
     from .protokoll import BESTYRKANDE_FIELD
 
-    secretary = _secretary_signature(justering)
-    if secretary is None:
-        return False
     with document.file.open("rb") as handle:
         current = handle.read()
     if BESTYRKANDE_FIELD in pdf_signed_field_names(current):
         return True
-    signed = _sign_as(
+    signed = _seal(
         current,
-        person=secretary.person,
+        organisation=justering.meeting.committee.organisation,
         field_name=BESTYRKANDE_FIELD,
         reason=_("Certification: the extract is a true copy of the protokoll"),
-        location=justering.meeting.committee.organisation.name,
         certify=False,
     )
     _store(document, signed, PurePath(document.file.name).name)

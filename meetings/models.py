@@ -674,3 +674,66 @@ class KallelseDelivery(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.email})"
+
+
+class SigningCertificate(models.Model):
+    """One certificate issued by the organisation's signing CA: a person's (bound to the login
+    linked to the person when it was issued) or the organisation's e-sigill.
+
+    The registry is what validation checks revocation against (`meetings.signing.pdf_verify`).
+    The private key is a file under PARAGRAF_SIGNING_DIR (`key_file`), encrypted with
+    PARAGRAF_SIGNING_PASSPHRASE, and is deleted when the certificate is revoked.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("personal signing certificate")
+        SEAL = "sigill", _("e-sigill (the organisation's seal)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signing_certificates",
+        verbose_name=_("person"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("login at issue"),
+    )
+    account = models.CharField(
+        _("account identifier"),
+        max_length=100,
+        blank=True,
+        help_text=_('The login it was issued to, as written in the certificate ("paragraf-user-<id>").'),
+    )
+    organisation = models.ForeignKey(
+        "committees.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    serial = models.CharField(_("serial number"), max_length=64, unique=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    issued_at = models.DateTimeField(_("issued"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revocation_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    key_file = models.CharField(_("private key"), max_length=300, help_text=_("Under PARAGRAF_SIGNING_DIR."))
+    certificate_pem = models.TextField(_("certificate (PEM)"))
+
+    class Meta:
+        verbose_name = _("signing certificate")
+        verbose_name_plural = _("signing certificates")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.subject} ({self.serial})"

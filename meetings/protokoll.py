@@ -380,8 +380,11 @@ def protokoll_context(*, meeting: Meeting, public: bool = False) -> dict:
 
 
 @_in_document_language
-def protokollsutdrag_context(*, paragraph: Paragraph) -> dict:
+def protokollsutdrag_context(*, paragraph: Paragraph, certifier=None) -> dict:
     """What a protokollsutdrag prints: the header, the §, Justerandes signatur and Bestyrkande.
+
+    The Bestyrkande names who certifies it: `certifier`, the secretary who certifies it
+    herself, or else the organisation, whose e-sigill the server seals it with.
 
     An extract of a paragraph with omedelbar justering that is not yet justerat reserves a
     signature box for each justerande, since the extract itself is what they sign.
@@ -413,6 +416,9 @@ def protokollsutdrag_context(*, paragraph: Paragraph) -> dict:
         "sign_here": sign_here,
         "justerat_on": justerat_on,
         "secretary_name": secretary["name"] if secretary else "",
+        "certifier_name": certifier.full_name if certifier is not None else "",
+        "seal_text": pgettext("protokoll", "Certified with %(organisation)s e-sigill")
+        % {"organisation": meeting.committee.organisation.genitive_name},
         "bestyrkande_box_id": BESTYRKANDE_FIELD,
         "signature_fields": True,
     }
@@ -499,10 +505,11 @@ def protokoll_render_pdf(*, meeting: Meeting, public: bool = False, signature_fi
     return protokoll_render(meeting=meeting, public=public, signature_fields=signature_fields).pdf
 
 
-def protokollsutdrag_render_pdf(*, paragraph: Paragraph) -> RenderedProtokoll:
-    """One § as a separate document (protokollsutdrag), PDF/A-2b, with the secretary's
-    Bestyrkande box (field "bestyrkande") and, for omedelbar justering, the justerandes boxes."""
-    context = protokollsutdrag_context(paragraph=paragraph)
+def protokollsutdrag_render_pdf(*, paragraph: Paragraph, certifier=None) -> RenderedProtokoll:
+    """One § as a separate document (protokollsutdrag), PDF/A-2b, with the Bestyrkande box
+    (field "bestyrkande": the e-sigill, or `certifier`'s own signature) and, for omedelbar
+    justering, the justerandes boxes."""
+    context = protokollsutdrag_context(paragraph=paragraph, certifier=certifier)
     pdf = _pdf(UTDRAG_TEMPLATE, context)
     boxes = {s["box_id"]: s["field_name"] for s in context["adjusters"] if s["box_id"] and s["field_name"]}
     boxes[BESTYRKANDE_FIELD] = BESTYRKANDE_FIELD

@@ -17,6 +17,7 @@ from committees.models import Assignment, Committee, Person
 
 from . import signing
 from .justering import (
+    JUSTERAT_OR_LATER,
     immediate_justering_state,
     immediate_utdrag_apply_signature,
     immediate_utdrag_certify,
@@ -24,6 +25,7 @@ from .justering import (
     justering_apply_signature,
     justering_store_frozen_pdf,
     protokoll_snapshot,
+    protokollsutdrag_personal_bestyrkande,
     snapshot_hash,
 )
 from .models import (
@@ -503,6 +505,35 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
         meeting_transition(meeting=meeting, to_status=Status.JUSTERAT, by=user)
         transaction.on_commit(lambda: _enqueue_post_anslag(meeting.pk))
     return signature
+
+
+@transaction.atomic
+def protokoll_bestyrk(*, signature: Signature, user, password: str) -> list[RenderedDocument]:
+    """The secretary's personal bestyrkande: the justering's sekreterare certifies the
+    protokollsutdrag of every § of the justerat protokoll at once, after entering her password
+    again; each is signed with her own certificate. Only she can do it: the signature must be
+    the sekreterare's and its person linked to `user`. The public pages then offer these
+    extracts instead of the ones sealed with the organisation's e-sigill."""
+    signature = Signature.objects.select_related("person", "justering__meeting").get(pk=signature.pk)
+    meeting = _lock_meeting(signature.justering.meeting)
+    if signature.role != Signature.Role.SECRETARY or signature.person.user_id != user.pk:
+        raise ValidationError(
+            _("Only the secretary of the justering can certify its protokollsutdrag herself."),
+            code="not_secretary",
+        )
+    if meeting.status not in JUSTERAT_OR_LATER:
+        raise ValidationError(
+            _("A protokollsutdrag can be certified only when the protokoll is justerat."),
+            code="not_justerat",
+        )
+    if not user.check_password(password or ""):
+        raise ValidationError(_("The password is not correct."), code="wrong_password")
+    if signing.signing_ca_exists():
+        signing.person_certificate_issue(person=signature.person)
+    return [
+        protokollsutdrag_personal_bestyrkande(paragraph=paragraph, person=signature.person)
+        for paragraph in meeting.paragraphs.order_by("order", "number")
+    ]
 
 
 def _enqueue_post_anslag(meeting_id: int) -> None:

@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attendance.models import AbsenceNotice
@@ -45,10 +45,11 @@ from .justering import (
     immediate_justeringar_awaiting,
     immediate_utdrag_get_or_create,
     protokollsutdrag_get_or_create,
+    protokollsutdrag_personal,
     signatures_awaiting,
 )
 from .models import AgendaItemDocument, Justering, Meeting, Signature
-from .services import paragraph_immediate_justering_sign, protokoll_sign
+from .services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
 
 PAST_MEETINGS_SHOWN = 20
 
@@ -311,8 +312,16 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
     if request.method == "POST":
         if not access.password_recheck_allowed(request):  # locked out: the password is not checked
             return access.lockout_response(request)
+        bestyrk = "bestyrk" in request.POST
         try:
-            protokoll_sign(signature=signature, user=request.user, password=request.POST.get("password", ""))
+            if bestyrk:
+                documents = protokoll_bestyrk(
+                    signature=signature, user=request.user, password=request.POST.get("password", "")
+                )
+            else:
+                protokoll_sign(
+                    signature=signature, user=request.user, password=request.POST.get("password", "")
+                )
         except ValidationError as refused:
             text = " ".join(refused.messages)
             if getattr(refused, "code", None) == "wrong_password":
@@ -326,7 +335,17 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
             ) % {"reason": failed}
         else:
             meeting = Meeting.objects.get(pk=signature.justering.meeting_id)
-            if meeting.status in JUSTERAT_OR_LATER:
+            if bestyrk:
+                messages.success(
+                    request,
+                    ngettext(
+                        "You have certified the protokollsutdrag of %(count)s paragraph.",
+                        "You have certified the protokollsutdrag of %(count)s paragraphs.",
+                        len(documents),
+                    )
+                    % {"count": len(documents)},
+                )
+            elif meeting.status in JUSTERAT_OR_LATER:
                 messages.success(
                     request, _("You have signed. Every signer has now signed: the protokoll is justerat.")
                 )
@@ -339,6 +358,8 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
     signers = _signers(justering)
     justerat = meeting.status in JUSTERAT_OR_LATER
     deadline = justering.deadline
+    paragraphs = list(meeting.paragraphs.order_by("order", "number")) if justerat else []
+    bestyrkt = [p for p in paragraphs if protokollsutdrag_personal(paragraph=p) is not None]
     return render(
         request,
         "meetings/member/justering.html",
@@ -354,7 +375,9 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
             "can_sign": meeting.status == Meeting.Status.READY_FOR_JUSTERING and not signature.signed_at,
             "pdf": bool(meeting.is_locked and justering.signed_file),
             "overdue": bool(deadline and not justerat and deadline < timezone.localdate()),
-            "paragraphs": list(meeting.paragraphs.order_by("order", "number")) if justerat else [],
+            "paragraphs": paragraphs,
+            "can_bestyrk": justerat and signature.role == Signature.Role.SECRETARY,
+            "bestyrkt": bestyrkt,
             "error": error,
             "password_error": password_error,
         },
@@ -500,8 +523,10 @@ ALLOWED_LATER_CHANGES = {"", "NONE", "LTA_UPDATES", "FORM_FILLING"}
 
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """Public: upload a signed PDF and see each signature (signer, time, intact, trusted, whether
-    it covers the whole file) and whether the file was changed after the last signature."""
+    """Public: upload a signed PDF and see each signature (the signer, or the organisation's
+    e-sigill; the certificate's serial and issue date; the time; whether it holds and if not
+    the true reason; whether it covers the whole file) and whether the file was changed after
+    the last signature."""
     form = VerifyPdfForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -515,14 +540,16 @@ def verify(request: HttpRequest) -> HttpResponse:
             for index, report in enumerate(reports)
         ]
         changed_after_last = not reports[-1].covers_whole_document
+        altered = {signing.Problem.CHANGED, signing.Problem.INVALID, signing.Problem.UNREADABLE}
         result = {
             "name": PurePath(form.cleaned_data["file"].name).name,
             "sha256": form.sha256,
             "rows": rows,
             "changed_after_last": changed_after_last,
+            "changed_inside": any(r.problem in altered for r in reports),
             "valid": (
                 not changed_after_last
-                and all(r.intact and r.trusted for r in reports)
+                and all(r.ok for r in reports)
                 and all(row["later_changes_allowed"] for row in rows)
             ),
         }

@@ -99,38 +99,27 @@ def _content_hash(meeting: Meeting, justering: Justering) -> str:
 
 
 def _certify(pdf: bytes, *, justering: Justering, meeting: Meeting) -> bytes:
-    """Seal the public version with a certification signature on behalf of the justering's
-    secretary (an invisible field), as a protokollsutdrag's Bestyrkande is sealed."""
-    secretary = (
-        justering.signatures.filter(role=Signature.Role.SECRETARY)
-        .select_related("person")
-        .order_by("order", "pk")
-        .first()
-    )
-    if secretary is None:
-        raise ValidationError(
-            _("The protokoll has no secretary among its signers, so nobody can certify the public version."),
-            code="no_secretary",
-        )
+    """Seal the public version with a certification signature (an invisible field) made with
+    the organisation's e-sigill: the server makes it on its own, so it is the organisation's
+    seal, not a person's signature."""
+    organisation = meeting.committee.organisation
     pdf = signing.pdf_add_signature_fields(
         pdf, [signing.SignatureField(name=PUBLIC_VERSION_FIELD, page=0, box=(0, 0, 0, 0))]
     )
-    if signing.signing_ca_exists():
-        signing.person_certificate_issue(person=secretary.person)
-    return signing.pdf_sign(
+    return signing.pdf_seal(
         pdf,
-        person=secretary.person,
+        organisation=organisation,
         field_name=PUBLIC_VERSION_FIELD,
         reason=_("Certification: a true copy of the justerat protokoll, confidential paragraphs masked"),
-        location=meeting.committee.organisation.name,
+        location=organisation.name,
         certify=True,
     )
 
 
 def protokoll_public_pdf_get_or_create(*, meeting: Meeting) -> RenderedDocument:
     """The public version of a justerat protokoll that has a confidential §: rendered with
-    every confidential § masked and without signature boxes, sealed with the secretary's
-    certification signature, and stored once as a RenderedDocument (kind PROTOKOLL_PUBLIC)
+    every confidential § masked and without signature boxes, sealed with the organisation's
+    e-sigill, and stored once as a RenderedDocument (kind PROTOKOLL_PUBLIC)
     keyed by what it was built from. Raises ValidationError or SigningError if it cannot
     be certified."""
     with transaction.atomic():
@@ -142,6 +131,12 @@ def protokoll_public_pdf_get_or_create(*, meeting: Meeting) -> RenderedDocument:
         ).first()
         if existing is not None:
             return existing
+        if not justering.signed_file or justering.completed_at is None:
+            # The e-sigill certifies a true copy of the signed protokoll: there must be one.
+            raise ValidationError(
+                _("The protokoll has not been signed, so no certified public version can be made."),
+                code="not_signed",
+            )
         pdf = protokoll_render_pdf(meeting=meeting, public=True, signature_fields=False)
         pdf = _certify(pdf, justering=justering, meeting=meeting)
         document = RenderedDocument(meeting=meeting, kind=kind, content_hash=content_hash)

@@ -1,7 +1,8 @@
 """Justering for the people who sign: the secretary chooses the signers in the admin and sends
 the protokoll for justering; each signer is e-mailed once, finds it under "Att justera", reads
 it and signs with their password; the last signature makes it justerat and posts the anslag.
-Protokollsutdrag are certified by the secretary; a public page verifies any signed PDF."""
+Protokollsutdrag made on demand are sealed with the organisation's e-sigill (the secretary's
+own bestyrkande: tests/test_signing_trust.py); a public page verifies any signed PDF."""
 
 import io
 import re
@@ -506,7 +507,7 @@ def justerat(cast):
     return cast.meeting
 
 
-def test_protokollsutdrag_contains_the_paragraph_and_is_certified_by_the_secretary_once(client, cast):
+def test_protokollsutdrag_contains_the_paragraph_and_is_sealed_with_the_e_sigill_once(client, cast):
     meeting = justerat(cast)
     paragraph = meeting.paragraphs.get(title="Regional utvecklingsstrategi")
     url = reverse("meetings:protokollsutdrag", args=[meeting.pk, paragraph.pk])
@@ -519,10 +520,10 @@ def test_protokollsutdrag_contains_the_paragraph_and_is_certified_by_the_secreta
     pdf = content(response)
     text = pdf_text(pdf)
     assert f"§ {paragraph.number} Regional utvecklingsstrategi" in text
-    assert "RJL 2024/3336" in text and "Josefine Colliander" in text
+    assert "RJL 2024/3336" in text and "e-sigill" in text
     (report,) = signing.pdf_verify(pdf)
     assert report.field_name == BESTYRKANDE_FIELD
-    assert report.signer == "Josefine Colliander"
+    assert report.signer == f"{meeting.committee.organisation.name} — e-sigill" and report.seal
     assert report.intact and report.trusted and report.certifying and report.covers_whole_document
 
     # Built and signed once: the second download is the same file.
@@ -572,8 +573,10 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     with document.file.open("rb") as handle:
         pdf = handle.read()
     reports = signing.pdf_verify(pdf)
-    assert [r.signer for r in reports] == ["Rachel De Basso", "Kerstin Hammar", "Josefine Colliander"]
-    assert [r.field_name for r in reports][-1] == BESTYRKANDE_FIELD  # the secretary's certification
+    organisation = cast.meeting.committee.organisation.name
+    assert [r.signer for r in reports] == ["Rachel De Basso", "Kerstin Hammar", f"{organisation} — e-sigill"]
+    assert [r.field_name for r in reports][-1] == BESTYRKANDE_FIELD  # sealed by the organisation
+    assert reports[-1].seal
     assert all(r.intact and r.trusted for r in reports) and reports[0].certifying
     assert f"§ {paragraph.number} Regional utvecklingsstrategi" in pdf_text(pdf)
     assert document.kind == RenderedDocument.Kind.EXTRACT and document.paragraph == paragraph

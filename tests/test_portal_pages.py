@@ -447,7 +447,9 @@ def test_public_pdf_of_a_protokoll_with_a_confidential_paragraph_leaves_out_its_
     assert "Öppet beslut om budget." in text
     assert CANARY not in text
     assert CANARY in pdf_text(meeting.justering.signed_file.open("rb").read())  # the original has it
-    assert pdf_signed_field_names(pdf) == ["bestyrkande"]  # sealed by the secretary
+    assert pdf_signed_field_names(pdf) == ["bestyrkande"]
+    (seal,) = signing.pdf_verify(pdf)  # sealed with the organisation's e-sigill, not in a person's name
+    assert seal.ok and seal.seal and seal.signer == f"{meeting.committee.organisation.name} — e-sigill"
     # Built once: a second download serves the stored copy.
     assert content(client.get(url)) == pdf
     assert (

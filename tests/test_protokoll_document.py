@@ -23,6 +23,7 @@ from meetings.protokoll import (
     protokoll_html,
     protokoll_render,
     protokoll_render_pdf,
+    protokollsutdrag_context,
     protokollsutdrag_render_pdf,
 )
 from tests.factories import (
@@ -95,6 +96,10 @@ def demo(django_db_setup, django_db_blocker):
             "utdrag": protokollsutdrag_render_pdf(paragraph=paragraphs[8]),
             "utdrag_paragraph": (paragraphs[8].number, paragraphs[8].title),
             "secretary": october.justering.signatures.get(role="sekreterare").person.full_name,
+            "secretary_certifier": protokollsutdrag_context(
+                paragraph=paragraphs[8], certifier=october.justering.signatures.get(role="sekreterare").person
+            )["certifier_name"],
+            "seal_text": f"Bestyrkt med {october.committee.organisation.genitive_name} e-sigill",
         }
         transaction.set_rollback(True)
     return data
@@ -240,7 +245,10 @@ def test_protokollsutdrag_holds_the_paragraph_justerande_and_the_bestyrkande(dem
     assert "2024-10-17" in text  # justerat
     assert sv("protokoll", "Certification") in text
     assert sv("protokoll", "The correctness of the extract is certified") in text
-    assert demo["secretary"] in text
+    # Made on demand, it is sealed with the organisation's e-sigill and says so; the secretary's
+    # own bestyrkande names her instead.
+    assert demo["seal_text"] in text
+    assert demo["secretary_certifier"] == demo["secretary"]
     assert [f.name for f in rendered.signature_fields] == [BESTYRKANDE_FIELD]
     assert rendered.signature_fields[0].page == 0
     assert rendered.page_count == 1

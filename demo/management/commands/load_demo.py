@@ -14,7 +14,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -22,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from attendance.models import Attendance
@@ -530,12 +530,26 @@ class DemoLoader:
 
     @staticmethod
     def ensure_certificate(person: Person) -> None:
-        """The person's signing certificate, issued again if the one on disk names someone else
-        (certificates are filed by person id, and a fresh database reuses ids)."""
-        certificate = signing.person_certificate_issue(person=person)
-        names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        if not names or names[0].value != person.full_name:
-            signing.person_certificate_issue(person=person, replace=True)
+        """The person's signing certificate for their login (issued again if the registry's
+        names someone else or another login). A seed signer without a demo login gets an
+        inactive login of their own (no usable password): every personal certificate is bound
+        to an account."""
+        if person.user_id is None:
+            user, created = get_user_model().objects.get_or_create(
+                username=f"signerare-{slugify(person.full_name)}",
+                defaults={
+                    "is_active": False,
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                    "email": person.email,
+                },
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            person.user = user
+            person.save(update_fields=["user"])
+        signing.person_certificate_issue(person=person)
 
     @staticmethod
     def backdate_transitions(meeting: Meeting, when: dict) -> None:

@@ -6,10 +6,11 @@ from meetings import signing
 
 class Command(BaseCommand):
     help = (
-        "Create the organisation's signing CA (once) and issue a signing certificate to every "
-        "person who has a login (or only to the people named with --person ID). Keys are kept "
-        "in PARAGRAF_SIGNING_DIR, encrypted with PARAGRAF_SIGNING_PASSPHRASE. Safe to run again: "
-        "existing keys are kept unless --replace is given."
+        "Create the organisation's signing CA (once), its e-sigill certificate, and a signing "
+        "certificate for every person who has a login, bound to that login (or only for the "
+        "people named with --person ID). Each is recorded in the certificate registry; keys are "
+        "kept in PARAGRAF_SIGNING_DIR, encrypted with PARAGRAF_SIGNING_PASSPHRASE. Safe to run "
+        "again: valid certificates are kept unless --replace is given."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +41,11 @@ class Command(BaseCommand):
         people = Person.objects.filter(user__isnull=False)
         if options["person"]:
             people = Person.objects.filter(pk__in=options["person"])
+        signing.seal_certificate_issue(organisation=organisation, replace=options["replace"])
+        self.stdout.write(f"  e-sigill: {signing.seal_name(organisation.name)}")
         for person in people.order_by("pk"):
+            if person.user_id is None:
+                self.stdout.write(f"  no certificate: {person.full_name} has no login")
+                continue
             signing.person_certificate_issue(person=person, replace=options["replace"])
             self.stdout.write(f"  certificate: {person.full_name}")

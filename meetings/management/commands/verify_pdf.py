@@ -7,9 +7,10 @@ from meetings import signing
 
 class Command(BaseCommand):
     help = (
-        "Show every digital signature of a PDF (signer, time, intact, trusted, whether it covers "
-        "the whole file) and whether the file was changed after the last signature. Exits with "
-        "an error when a signature is broken or not trusted."
+        "Show every digital signature of a PDF (signer or e-sigill, certificate serial and issue "
+        "date, time, intact, trusted, whether it covers the whole file, and where it does not "
+        "hold the reason) and whether the file was changed after the last signature. Exits with "
+        "an error when a signature does not hold."
     )
 
     def add_arguments(self, parser):
@@ -27,13 +28,23 @@ class Command(BaseCommand):
             raise CommandError(f"{path} has no digital signatures.")
         for number, report in enumerate(reports, start=1):
             when = report.signed_at.isoformat(timespec="seconds") if report.signed_at else "?"
+            who = f"{report.signer} (the organisation's seal)" if report.seal else (report.signer or "?")
+            certificate = ""
+            if report.serial:
+                issued = f"{report.issued_at:%Y-%m-%d}" if report.issued_at else "?"
+                certificate = f" [certificate {report.serial}, issued {issued}"
+                certificate += f", login {report.account}]" if report.account else "]"
             self.stdout.write(
-                f"{number}. {report.signer} ({report.field_name}) {when}: "
+                f"{number}. {who} ({report.field_name}){certificate} {when}: "
                 f"{'intact' if report.intact else 'BROKEN'}, "
                 f"{'trusted' if report.trusted else 'NOT TRUSTED'}, "
                 f"{'covers the whole file' if report.covers_whole_document else 'later revisions follow'}"
                 f"{', certifying' if report.certifying else ''}"
             )
+            if report.problem:
+                self.stdout.write(f"   does not hold ({report.problem}): {report.reason}")
+            for note in report.notes:
+                self.stdout.write(f"   note: {note}")
         last = reports[-1]
         changed_after = not last.covers_whole_document
         self.stdout.write(
