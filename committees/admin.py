@@ -1,75 +1,186 @@
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.forms import ModelChoiceField
 
 from .models import Assignment, Committee, Organisation, Party, Person
+from .visibility import administered, choosable, committees_administered
 
 
-class CommitteeScopedAdminMixin:
-    """Limits an admin to the committees the user is secretary of (superusers see all).
+class ScopedAdminMixin:
+    """Admin scoping by construction: every admin and inline of the project passes through this.
 
-    `committee_lookup` is the ORM path from the model to its Committee. Rows outside
-    the user's committees are absent from the list, and their change URLs answer as
-    for a missing object; choices of committees and meetings in forms are limited
-    the same way.
+    Rows: `get_queryset` is `committees.visibility.administered` (superusers see all), so lists,
+    change and delete pages, actions, history, raw-id popups and the admin's own views, which
+    all start from it, never reach another committee's row. Relation fields: every ForeignKey,
+    OneToOne and ManyToMany of every form the admin builds (its own, an inline's, a custom form's
+    declared fields) offers and accepts only `committees.visibility.choosable` rows, so a POSTed
+    foreign id fails validation with Django's "Select a valid choice". The autocomplete view
+    answers from the target admin's `get_queryset`, which then uses the same choices.
+
+    `scope_registers`: the admin is a register kept by officials as well as secretaries.
     """
 
-    committee_lookup = "committee"
+    scope_registers = False
+
+    def scope_is_registers(self, request) -> bool:
+        return self.scope_registers
 
     def scoped_committees(self, request):
-        return Committee.objects.for_secretary(request.user)
+        return committees_administered(request.user, registers=self.scope_is_registers(request))
+
+    def scope_choices(self, request, queryset):
+        return scope_queryset(queryset, request.user, registers=self.scope_is_registers(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return self._scoped_relation(super().formfield_for_foreignkey, db_field, request, kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return self._scoped_relation(super().formfield_for_manytomany, db_field, request, kwargs)
+
+    def _scoped_relation(self, make_field, db_field, request, kwargs):
+        if not request.user.is_superuser:
+            queryset = kwargs.get("queryset")
+            if queryset is None:
+                queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+            if queryset is None:
+                queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
+            kwargs["queryset"] = self.scope_choices(request, queryset)
+        field = make_field(db_field, request, **kwargs)
+        if field is not None and not request.user.is_superuser:
+            field.scoped = True
+        return field
+
+    def scope_form(self, request, form_class):
+        return scoped_form_class(form_class, request.user, registers=self.scope_is_registers(request))
+
+
+class ScopedModelAdminMixin(ScopedAdminMixin):
+    """The scoping of a ModelAdmin: its rows, its forms, its autocomplete answers."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser:
+            return queryset
+        source_registers = autocomplete_source_registers(request, self.admin_site)
+        if source_registers is not None:
+            # This admin answers the autocomplete of a field: the field's choices.
+            rows = choosable(user, self.model, registers=source_registers)
+        else:
+            rows = administered(user, self.model, registers=self.scope_is_registers(request))
+        return queryset.filter(pk__in=rows.values("pk"))
+
+    def get_form(self, request, obj=None, **kwargs):
+        return self.scope_form(request, super().get_form(request, obj, **kwargs))
+
+    def get_changelist_form(self, request, **kwargs):
+        return self.scope_form(request, super().get_changelist_form(request, **kwargs))
+
+    def get_list_filter(self, request):
+        # A filter on a relation offers only the values of the rows the user can see.
+        return [
+            (entry, admin.RelatedOnlyFieldListFilter) if _is_relation_path(self.model, entry) else entry
+            for entry in super().get_list_filter(request)
+        ]
+
+
+class ScopedModelAdmin(ScopedModelAdminMixin, admin.ModelAdmin):
+    """The base of every ModelAdmin of the project (audit.admin.HistoryAdmin for recorded rows)."""
+
+
+class ScopedInlineMixin(ScopedAdminMixin):
+    """The scoping of an inline: its rows and its forms, as its parent admin's."""
+
+    def scope_is_registers(self, request) -> bool:
+        parent = self.admin_site._registry.get(self.parent_model)
+        return bool(getattr(parent, "scope_registers", self.scope_registers))
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.committee_lookup}__in": self.scoped_committees(request)}).distinct()
+        rows = administered(request.user, self.model, registers=self.scope_is_registers(request))
+        return queryset.filter(pk__in=rows.values("pk"))
 
-    def get_list_filter(self, request):
-        # Filters on a committee offer only the committees whose rows the user can see.
-        return [
-            (entry, admin.RelatedOnlyFieldListFilter)
-            if isinstance(entry, str) and entry.split("__")[-1] in {"committee", "meeting"}
-            else entry
-            for entry in super().get_list_filter(request)
-        ]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        scope_foreignkey_choices(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = self.scope_form(request, formset.form)
+        return formset
 
 
-class ScopedInlineMixin:
-    """The same limitation of committee and meeting choices inside inlines."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        scope_foreignkey_choices(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
+    pass
 
 
-def scope_foreignkey_choices(db_field, request, kwargs) -> None:
-    """Offer only the user's committees, and their meetings and paragraphs, as choices."""
-    if request.user.is_superuser or "queryset" in kwargs:
+class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
+    pass
+
+
+def scope_queryset(queryset, user, *, registers: bool = False):
+    """`queryset` limited to the rows the user may choose (all for superusers)."""
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(pk__in=choosable(user, queryset.model, registers=registers).values("pk"))
+
+
+def scope_form_fields(form, user, *, registers: bool = False) -> None:
+    """Limit every relation field of a form instance to the user's choices (superusers: all).
+    Used by the admin's forms and by the admin's own views' forms (SignersForm)."""
+    if user.is_superuser:
         return
-    from meetings.models import Meeting, Paragraph
+    for field in form.fields.values():
+        if isinstance(field, ModelChoiceField) and not getattr(field, "scoped", False):
+            field.queryset = scope_queryset(field.queryset, user, registers=registers)
+            field.scoped = True
 
-    scoped = Committee.objects.for_secretary(request.user)
-    model = db_field.remote_field.model
-    if model is Committee:
-        kwargs["queryset"] = scoped
-    elif model is Meeting:
-        kwargs["queryset"] = Meeting.objects.filter(committee__in=scoped)
-    elif model is Paragraph:
-        kwargs["queryset"] = Paragraph.objects.filter(meeting__committee__in=scoped)
+
+def scoped_form_class(form_class, user, *, registers: bool = False):
+    """A subclass of `form_class` whose instances have every relation field scoped, including the
+    fields a custom form declares itself or an admin builds around `formfield_for_foreignkey`."""
+    if user.is_superuser or getattr(form_class, "scoped_for", None) == (user.pk, registers):
+        return form_class
+
+    def __init__(self, *args, **kwargs):
+        form_class.__init__(self, *args, **kwargs)
+        scope_form_fields(self, user, registers=registers)
+
+    attrs = {"__init__": __init__, "__module__": form_class.__module__, "scoped_for": (user.pk, registers)}
+    return type(form_class)(form_class.__name__, (form_class,), attrs)
+
+
+def autocomplete_source_registers(request, admin_site) -> bool | None:
+    """For a request of the admin's autocomplete view: whether the field it completes belongs to
+    a register admin (see ScopedAdminMixin.scope_registers); None for any other request."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name != f"{admin_site.name}:autocomplete":
+        return None
+    try:
+        source = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return False
+    return bool(getattr(admin_site._registry.get(source), "scope_registers", False))
+
+
+def _is_relation_path(model, entry) -> bool:
+    if not isinstance(entry, str):
+        return False
+    try:
+        return get_fields_from_path(model, entry)[-1].is_relation
+    except (FieldDoesNotExist, NotRelationField):
+        return False
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ScopedModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "diarium_prefix", "anslagstavla_url"]
     search_fields = ["name", "diarium_prefix"]
 
 
-class AssignmentInline(ScopedInlineMixin, admin.TabularInline):
+class AssignmentInline(ScopedTabularInline):
     model = Assignment
     extra = 0
     fields = [
@@ -86,19 +197,12 @@ class AssignmentInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
-    committee_lookup = "pk"
+class CommitteeAdmin(ScopedModelAdmin):
     list_display = ["name", "short_name", "kind", "parent", "organisation", "is_active"]
     list_filter = ["kind", "organisation", "is_active"]
     search_fields = ["name", "short_name"]
     prepopulated_fields = {"slug": ["short_name"]}
     inlines = [AssignmentInline]
-
-    def get_queryset(self, request):
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=self.scoped_committees(request))
 
     def has_add_permission(self, request):
         # New committees are decided by fullmäktige and set up by an administrator.
@@ -106,13 +210,14 @@ class CommitteeAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(ScopedModelAdmin):
     list_display = ["name", "abbreviation"]
     search_fields = ["name", "abbreviation"]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ScopedModelAdmin):
+    scope_registers = True  # officials, too, look up the people of their committees
     list_display = ["last_name", "first_name", "party", "represents", "title", "email", "user"]
     list_filter = ["party", "assignments__committee", "assignments__role"]
     search_fields = ["first_name", "last_name", "email", "represents", "title"]
@@ -121,7 +226,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class AssignmentAdmin(ScopedModelAdmin):
     list_display = ["person", "committee", "role", "substitute_order", "valid_from", "valid_to"]
     list_filter = ["role", "committee"]
     search_fields = ["person__first_name", "person__last_name", "committee__name"]
