@@ -227,3 +227,18 @@ def test_secretary_cannot_add_an_assignment_in_another_committee(client):
     )
     assert refused(response)
     assert not Assignment.objects.filter(committee=b).exists()
+
+
+def test_an_admin_action_does_not_reach_another_committees_rows(client):
+    a, b = CommitteeFactory(), CommitteeFactory()
+    own, foreign = (
+        AgendaItemFactory(meeting=MeetingFactory(committee=a)),
+        AgendaItemFactory(meeting=MeetingFactory(committee=b)),
+    )
+    client.force_login(secretary_of(a))
+    client.post(
+        reverse("admin:meetings_agendaitem_changelist"),
+        {"action": "delete_selected", "_selected_action": [own.pk, foreign.pk], "post": "yes"},
+    )
+    assert not type(own).objects.filter(pk=own.pk).exists()  # her own row: deleted as asked
+    assert type(foreign).objects.filter(pk=foreign.pk).exists()

@@ -247,6 +247,19 @@ def test_every_project_admin_and_inline_uses_the_scoping_base():
     assert not unscoped, f"Inlines not built on committees.admin.ScopedTabularInline / …: {unscoped}"
 
 
+def test_the_system_check_finds_no_unscoped_admin_and_would_find_one():
+    from committees.checks import check_admins_are_scoped
+    from committees.models import Party
+
+    assert check_admins_are_scoped() == []
+    scoped = admin.site._registry[Party]
+    admin.site._registry[Party] = admin.ModelAdmin(Party, admin.site)
+    try:
+        assert [error.id for error in check_admins_are_scoped()] == ["committees.E001"]
+    finally:
+        admin.site._registry[Party] = scoped
+
+
 def test_every_model_of_the_project_has_a_visibility_rule():
     from django.apps import apps
 
