@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
 from django.forms import ModelChoiceField
 
 from .models import Assignment, Committee, Organisation, Party, Person
@@ -128,13 +129,46 @@ def scope_queryset(queryset, user, *, registers: bool = False):
 
 def scope_form_fields(form, user, *, registers: bool = False) -> None:
     """Limit every relation field of a form instance to the user's choices (superusers: all).
-    Used by the admin's forms and by the admin's own views' forms (SignersForm)."""
+    Used by the admin's forms and by the admin's own views' forms (SignersForm).
+
+    The value a saved row already has stays acceptable (it reaches nothing new), so a row
+    linked to something outside the user's choices can still be saved unchanged."""
     if user.is_superuser:
         return
-    for field in form.fields.values():
-        if isinstance(field, ModelChoiceField) and not getattr(field, "scoped", False):
+    for name, field in form.fields.items():
+        if not isinstance(field, ModelChoiceField):
+            continue
+        if not getattr(field, "scoped", False):
             field.queryset = scope_queryset(field.queryset, user, registers=registers)
             field.scoped = True
+        current = _current_values(getattr(form, "instance", None), name)
+        if current is not None:
+            field.queryset = _with_rows(field.queryset, current)
+
+
+def _with_rows(queryset, rows):
+    try:
+        return queryset | rows
+    except TypeError:  # a distinct queryset: combine by primary key
+        either = Q(pk__in=queryset.values("pk")) | Q(pk__in=rows.values("pk"))
+        return rows.model._default_manager.filter(either)
+
+
+def _current_values(instance, name):
+    """The rows a saved row's relation field `name` holds now (None: none, or not a relation)."""
+    if instance is None or instance.pk is None:
+        return None
+    try:
+        model_field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not model_field.is_relation or not model_field.concrete:
+        return None
+    target = model_field.related_model._default_manager
+    if model_field.many_to_many:
+        return target.filter(pk__in=getattr(instance, name).values("pk"))
+    value = getattr(instance, model_field.attname)
+    return None if value is None else target.filter(**{model_field.remote_field.field_name: value})
 
 
 def scoped_form_class(form_class, user, *, registers: bool = False):

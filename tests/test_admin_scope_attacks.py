@@ -242,3 +242,22 @@ def test_an_admin_action_does_not_reach_another_committees_rows(client):
     )
     assert not type(own).objects.filter(pk=own.pk).exists()  # her own row: deleted as asked
     assert type(foreign).objects.filter(pk=foreign.pk).exists()
+
+
+def test_a_row_keeps_the_link_it_has_and_cannot_be_given_another(client):
+    """A value already saved stays acceptable (a person's login, which no secretary may choose),
+    so the secretary can still edit the person; she cannot link another login."""
+    from tests.factories import UserFactory, admin_form_data
+
+    a = CommitteeFactory()
+    login, other_login = UserFactory(), UserFactory()
+    person = AssignmentFactory(committee=a, person=PersonFactory(user=login)).person
+    client.force_login(secretary_of(a))
+    url = reverse("admin:committees_person_change", args=[person.pk])
+    response = client.post(url, admin_form_data(client.get(url), phone="036-10 10 10"))
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.phone == "036-10 10 10" and person.user == login
+    client.post(url, admin_form_data(client.get(url), user=other_login.pk))
+    person.refresh_from_db()
+    assert person.user == login
