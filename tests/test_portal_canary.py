@@ -131,7 +131,9 @@ def test_unpublished_protokoll_and_their_pdfs_answer_404(client):
         assert client.get(reverse("portal:protokoll", args=[meeting.pk])).status_code == 404
         assert client.get(reverse("portal:protokoll_pdf", args=[meeting.pk])).status_code == 404
         paragraph = meeting.paragraphs.first()
-        assert client.get(reverse("portal:paragraph", args=[meeting.pk, paragraph.number])).status_code == 404
+        assert (
+            client.get(reverse("portal:paragraph", args=[meeting.pk, paragraph.number])).status_code == 404
+        )
     secret = world.published.paragraphs.get(confidential=True)
     url = reverse("portal:protokollsutdrag", args=[world.published.pk, secret.number])
     assert client.get(url).status_code == 404
