@@ -251,11 +251,11 @@ def test_a_row_keeps_the_link_it_has_and_cannot_be_given_another(client):
 
     a = CommitteeFactory()
     login, other_login = UserFactory(), UserFactory()
-    person = AssignmentFactory(committee=a, person=PersonFactory(user=login)).person
+    person = AssignmentFactory(committee=a, person=PersonFactory(user=login, email="anna@example.org")).person
     client.force_login(secretary_of(a))
     url = reverse("admin:committees_person_change", args=[person.pk])
     response = client.post(url, admin_form_data(client.get(url), phone="036-10 10 10"))
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["adminform"].form.errors
     person.refresh_from_db()
     assert person.phone == "036-10 10 10" and person.user == login
     client.post(url, admin_form_data(client.get(url), user=other_login.pk))

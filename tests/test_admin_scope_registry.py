@@ -74,6 +74,8 @@ OSL = "OSL 26 kap. 1 §"
 
 # Targets every staff user may choose whatever committee they work for (docs/decisions.md).
 SHARED = {"committees.party": "parties are reference data, changed only by superusers"}
+# Targets whose admin every staff user may read (a choice of them is still scoped).
+READABLE = {"committees.organisation": "reference data, changed only by superusers"}
 # Targets no secretary may ever choose.
 NEVER = {"auth.user": "linking a login is the identity administrator's (superuser's)"}
 
@@ -308,7 +310,8 @@ def test_every_relation_field_refuses_the_other_committees_rows(world, label, mo
                     problems.append(f"{where}: does not offer the user's own row")
                 target_admin = admin.site._registry.get(field.queryset.model)
                 if (
-                    target_admin is not None
+                    target not in READABLE
+                    and target_admin is not None
                     and target_admin.get_queryset(request).filter(pk=theirs.pk).exists()
                 ):
                     problems.append(f"{where}: the target's admin (raw-id popup, list) shows the other row")
