@@ -4,7 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import HistoryAdmin
-from committees.admin import ScopedTabularInline
+from committees.scoping import ScopedTabularInline
 
 from .models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
 from .services import substitute_confirm, substitute_propose

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from committees.admin import ScopedModelAdminMixin
+from committees.scoping import ScopedModelAdminMixin
 
 
 class HistoryAdmin(ScopedModelAdminMixin, SimpleHistoryAdmin):
@@ -17,7 +17,7 @@ class HistoryAdmin(ScopedModelAdminMixin, SimpleHistoryAdmin):
     (404), also for a deleted row, which only a superuser can look up. It is read-only:
     going back to an earlier version would bypass the services (numbering, vote rules,
     the protokoll lock), so reverting is off and a post to a version page is refused. Rows and
-    relation fields are scoped as in every admin of the project (committees.admin.ScopedAdminMixin).
+    relation fields are scoped as in every admin of the project (committees.scoping.ScopedAdminMixin).
     """
 
     def _require_in_scope(self, request, object_id) -> None:

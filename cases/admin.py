@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import HistoryAdmin
-from committees.admin import ScopedModelAdmin
 from committees.models import Person
+from committees.scoping import ScopedModelAdmin
 
 from .documents import document_queue_conversion
 from .exports import REGISTERS, register_export_csv, register_export_xlsx

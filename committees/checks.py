@@ -1,5 +1,5 @@
 """System check: every admin and inline of the project's apps is built on the scoping base
-classes (committees.admin.ScopedModelAdmin …), so none can forget the committee scoping."""
+classes (committees.scoping.ScopedModelAdmin …), so none can forget the committee scoping."""
 
 from django.core import checks
 
@@ -10,7 +10,7 @@ PROJECT_APPS = {"committees", "cases", "meetings", "attendance", "audit", "porta
 def check_admins_are_scoped(app_configs=None, **kwargs):
     from django.contrib import admin
 
-    from .admin import ScopedInlineMixin, ScopedModelAdminMixin
+    from .scoping import ScopedInlineMixin, ScopedModelAdminMixin
 
     errors = []
     for model, model_admin in admin.site._registry.items():
@@ -19,7 +19,7 @@ def check_admins_are_scoped(app_configs=None, **kwargs):
         if not isinstance(model_admin, ScopedModelAdminMixin):
             errors.append(
                 checks.Error(
-                    f"{type(model_admin).__name__} is not built on committees.admin.ScopedModelAdmin "
+                    f"{type(model_admin).__name__} is not built on committees.scoping.ScopedModelAdmin "
                     "(or audit.admin.HistoryAdmin): its rows and relation fields are not scoped.",
                     obj=type(model_admin),
                     id="committees.E001",
@@ -29,7 +29,7 @@ def check_admins_are_scoped(app_configs=None, **kwargs):
             if not issubclass(inline, ScopedInlineMixin):
                 errors.append(
                     checks.Error(
-                        f"{inline.__name__} is not built on committees.admin.ScopedTabularInline or "
+                        f"{inline.__name__} is not built on committees.scoping.ScopedTabularInline or "
                         "ScopedStackedInline: its relation fields are not scoped.",
                         obj=inline,
                         id="committees.E002",

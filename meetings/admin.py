@@ -18,8 +18,8 @@ from attendance.models import Attendance
 from audit.admin import HistoryAdmin
 from cases.forms import AgendaItemUploadForm, AgendaItemUploadFormSet
 from cases.registers import agenda_item_generate_list
-from committees.admin import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, scope_form_fields
 from committees.models import Assignment, Person
+from committees.scoping import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, scope_form_fields
 
 from . import dispatch, services, signing
 from .models import (

@@ -11,7 +11,7 @@ Nothing is listed by hand but the rows to try: a new ModelAdmin, inline or relat
 checked the moment it is registered, and a new kind of row (a relation to a model without a row
 builder in `BUILDERS` below, or without a rule in committees.visibility) fails the test until
 someone decides who may choose it. A project admin that does not use the scoping base classes
-(committees.admin.ScopedModelAdmin / ScopedTabularInline …) fails
+(committees.scoping.ScopedModelAdmin / ScopedTabularInline …) fails
 `test_every_project_admin_and_inline_uses_the_scoping_base`.
 """
 
@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from attendance.models import AbsenceNotice, Attendance, Disqualification, Reservation, Vote
 from cases.models import Motion
-from committees.admin import ScopedInlineMixin, ScopedModelAdminMixin
+from committees.scoping import ScopedInlineMixin, ScopedModelAdminMixin
 from committees.visibility import ADMINISTERED, administered, choosable
 from meetings.models import (
     AgendaItemDocument,
@@ -238,7 +238,7 @@ def test_every_project_admin_and_inline_uses_the_scoping_base():
     unscoped = [
         label for label, model_admin in PROJECT_ADMINS if not isinstance(model_admin, ScopedModelAdminMixin)
     ]
-    assert not unscoped, f"Admins not built on committees.admin.ScopedModelAdmin / HistoryAdmin: {unscoped}"
+    assert not unscoped, f"Admins not built on committees.scoping.ScopedModelAdmin / HistoryAdmin: {unscoped}"
     inlines = [(label, inline) for label, model_admin in PROJECT_ADMINS for inline in model_admin.inlines]
     assert inlines
     unscoped = [
@@ -246,7 +246,7 @@ def test_every_project_admin_and_inline_uses_the_scoping_base():
         for label, inline in inlines
         if not issubclass(inline, ScopedInlineMixin)
     ]
-    assert not unscoped, f"Inlines not built on committees.admin.ScopedTabularInline / …: {unscoped}"
+    assert not unscoped, f"Inlines not built on committees.scoping.ScopedTabularInline / …: {unscoped}"
 
 
 def test_the_system_check_finds_no_unscoped_admin_and_would_find_one():
