@@ -4,7 +4,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import HistoryAdmin
-from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
+from committees.scoping import ScopedTabularInline
 
 from .models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
 from .services import substitute_confirm, substitute_propose
@@ -30,8 +30,7 @@ class LockedWithMeetingMixin:
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin):
-    committee_lookup = "meeting__committee"
+class AttendanceAdmin(LockedWithMeetingMixin, HistoryAdmin):
     list_display = ["person", "meeting", "status", "capacity", "serving", "replaces", "arrived_at", "left_at"]
     list_filter = ["status", "capacity", "serving", "meeting__committee"]
     search_fields = ["person__first_name", "person__last_name", "person__represents"]
@@ -41,8 +40,7 @@ class AttendanceAdmin(LockedWithMeetingMixin, CommitteeScopedAdminMixin, History
 
 
 @admin.register(AbsenceNotice)
-class AbsenceNoticeAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
-    committee_lookup = "meeting__committee"
+class AbsenceNoticeAdmin(HistoryAdmin):
     list_display = [
         "person",
         "meeting",
@@ -98,10 +96,7 @@ class RecordedThroughServicesMixin:
 
 
 @admin.register(Disqualification)
-class DisqualificationAdmin(
-    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin
-):
-    committee_lookup = "paragraph__meeting__committee"
+class DisqualificationAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdmin):
     meeting_path = "paragraph__meeting"
     list_display = ["person", "paragraph", "substitute", "reason"]
     list_filter = ["paragraph__meeting__committee"]
@@ -110,17 +105,14 @@ class DisqualificationAdmin(
     raw_id_fields = ["paragraph"]
 
 
-class BallotInline(RecordedThroughServicesMixin, ScopedInlineMixin, admin.TabularInline):
+class BallotInline(RecordedThroughServicesMixin, ScopedTabularInline):
     model = Ballot
     extra = 0
     autocomplete_fields = ["person"]
 
 
 @admin.register(Vote)
-class VoteAdmin(
-    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin
-):
-    committee_lookup = "paragraph__meeting__committee"
+class VoteAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdmin):
     meeting_path = "paragraph__meeting"
     list_display = ["paragraph", "kind", "is_election", "result", "casting_vote_used"]
     list_filter = ["kind", "is_election", "paragraph__meeting__committee"]
@@ -130,10 +122,7 @@ class VoteAdmin(
 
 
 @admin.register(Reservation)
-class ReservationAdmin(
-    RecordedThroughServicesMixin, LockedWithMeetingMixin, CommitteeScopedAdminMixin, HistoryAdmin
-):
-    committee_lookup = "paragraph__meeting__committee"
+class ReservationAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdmin):
     meeting_path = "paragraph__meeting"
     list_display = ["person", "paragraph", "submitted_at"]
     list_filter = ["paragraph__meeting__committee"]

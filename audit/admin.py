@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from committees.scoping import ScopedModelAdminMixin
 
-class HistoryAdmin(SimpleHistoryAdmin):
+
+class HistoryAdmin(ScopedModelAdminMixin, SimpleHistoryAdmin):
     """A ModelAdmin whose "History" page lists every recorded change of the row: when, by whom,
     and each changed field before and after (django-simple-history).
 
@@ -14,7 +16,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
     `get_queryset`, e.g. another committee's paragraph) has no history for them either
     (404), also for a deleted row, which only a superuser can look up. It is read-only:
     going back to an earlier version would bypass the services (numbering, vote rules,
-    the protokoll lock), so reverting is off and a post to a version page is refused.
+    the protokoll lock), so reverting is off and a post to a version page is refused. Rows and
+    relation fields are scoped as in every admin of the project (committees.scoping.ScopedAdminMixin).
     """
 
     def _require_in_scope(self, request, object_id) -> None:

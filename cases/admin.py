@@ -4,7 +4,6 @@ from datetime import date
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.forms.models import construct_instance
 from django.http import HttpResponse
 from django.urls import reverse
@@ -13,15 +12,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import HistoryAdmin
-from committees.admin import CommitteeScopedAdminMixin
 from committees.models import Committee, Person
+from committees.scoping import ScopedModelAdmin
 from config.downloads import file_response
 
 from .documents import document_queue_conversion
 from .exports import REGISTERS, register_export_csv, register_export_xlsx
 from .forms import DocumentUploadForm
 from .models import Case, DelegatedDecision, DelegationPoint, Document, Motion, Remiss
-from .selectors import committees_for_official
 from .services import (
     case_register,
     delegated_decision_register,
@@ -55,28 +53,6 @@ class RegisterExportMixin:
     @admin.action(description=_("Export the selected rows as XLSX (Excel)"))
     def export_xlsx(self, request, queryset):
         return self._export(queryset, "xlsx")
-
-
-class OfficialScopedAdminMixin(CommitteeScopedAdminMixin):
-    """The registers are kept by officials as well as secretaries: rows and committee, meeting
-    and paragraph choices are limited to the committees where the user is either."""
-
-    def scoped_committees(self, request):
-        return committees_for_official(request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        from meetings.models import Meeting, Paragraph
-
-        if not request.user.is_superuser and "queryset" not in kwargs:
-            scoped = self.scoped_committees(request)
-            model = db_field.remote_field.model
-            if model is Committee:
-                kwargs["queryset"] = scoped
-            elif model is Meeting:
-                kwargs["queryset"] = Meeting.objects.filter(committee__in=scoped)
-            elif model is Paragraph:
-                kwargs["queryset"] = Paragraph.objects.filter(meeting__committee__in=scoped)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CaseRegisterForm(forms.ModelForm):
@@ -129,21 +105,10 @@ class CaseRegisterForm(forms.ModelForm):
 @admin.register(Case)
 class CaseAdmin(RegisterExportMixin, HistoryAdmin):
     """The diarium as a secretary sees it: the cases of their committees, and the cases their
-    committees handle (on an agenda or in a paragraph), plus cases not yet given a committee."""
+    committees handle (on an agenda or in a paragraph), plus cases not yet given a committee
+    (committees.visibility)."""
 
     register_name = "arenden"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        scoped = Committee.objects.for_secretary(request.user)
-        return queryset.filter(
-            Q(committee__in=scoped)
-            | Q(committee__isnull=True)
-            | Q(agenda_items__meeting__committee__in=scoped)
-            | Q(paragraphs__meeting__committee__in=scoped)
-        ).distinct()
 
     list_display = ["diarienummer", "title", "committee", "registered_on", "status", "confidential"]
     list_filter = ["status", "year", "committee", "confidential"]
@@ -219,18 +184,7 @@ class CaseAdmin(RegisterExportMixin, HistoryAdmin):
 @admin.register(Document)
 class DocumentAdmin(HistoryAdmin):
     """Handlingar a secretary may see: those of their committees' agendas and cases, and their own
-    uploads. A confidential handling of another committee is never listed."""
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        scoped = Committee.objects.for_secretary(request.user)
-        return queryset.filter(
-            Q(attachments__agenda_item__meeting__committee__in=scoped)
-            | Q(case__committee__in=scoped)
-            | Q(created_by=request.user)
-        ).distinct()
+    uploads (committees.visibility). A confidential handling of another committee is never listed."""
 
     """Handlingar. A new one is uploaded through `document_upload` (checked by content); the
     file of an existing one is never replaced, so what was published stays what it was."""
@@ -344,9 +298,10 @@ class RemissForm(forms.ModelForm):
 
 
 @admin.register(Remiss)
-class RemissAdmin(RegisterExportMixin, OfficialScopedAdminMixin, HistoryAdmin):
+class RemissAdmin(RegisterExportMixin, HistoryAdmin):
     form = RemissForm
     register_name = "remisser"
+    scope_registers = True  # kept by officials as well as secretaries
     list_display = ["title", "sender", "received_on", "answer_by", "responsible", "status", "committee"]
     list_filter = ["status", "committee", "direction", "received_on"]
     search_fields = ["title", "sender", "registration_id", "case__title"]
@@ -360,6 +315,7 @@ class RemissAdmin(RegisterExportMixin, OfficialScopedAdminMixin, HistoryAdmin):
 @admin.register(Motion)
 class MotionAdmin(RegisterExportMixin, HistoryAdmin):
     register_name = "motioner"
+    scope_registers = True
 
     list_display = ["title", "submitted_on", "raised_on", "answer_by", "preparing_committee", "status"]
     list_filter = ["status", "preparing_committee"]
@@ -369,7 +325,9 @@ class MotionAdmin(RegisterExportMixin, HistoryAdmin):
 
 
 @admin.register(DelegationPoint)
-class DelegationPointAdmin(OfficialScopedAdminMixin, admin.ModelAdmin):
+class DelegationPointAdmin(ScopedModelAdmin):
+    scope_registers = True  # kept by officials as well as secretaries
+
     list_display = ["code", "description", "delegate_role", "committee", "decided_on", "valid_to"]
     list_filter = ["committee", "decided_on"]
     search_fields = ["code", "description", "delegate_role"]
@@ -409,12 +367,12 @@ class DelegatedDecisionRegisterForm(forms.ModelForm):
 
 
 @admin.register(DelegatedDecision)
-class DelegatedDecisionAdmin(RegisterExportMixin, OfficialScopedAdminMixin, HistoryAdmin):
+class DelegatedDecisionAdmin(RegisterExportMixin, HistoryAdmin):
     """Delegationsbeslut. Adding one: choose the decision maker (the page reloads with
     `?decision_maker=<id>`) and only the points delegated to their role are offered."""
 
-    committee_lookup = "point__committee"
     register_name = "delegationsbeslut"
+    scope_registers = True
     list_display = [
         "number_label",
         "description",

@@ -7,27 +7,18 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from committees.models import Assignment, Committee
+from committees.models import Committee
+from committees.visibility import REGISTER_ROLES, committees_administered
 
 from .models import Case, DelegatedDecision
 
-OFFICIAL_ROLES = (Assignment.Role.SECRETARY, Assignment.Role.OFFICIAL)
+OFFICIAL_ROLES = REGISTER_ROLES
 
 
 def committees_for_official(user) -> QuerySet[Committee]:
     """The committees whose registers the user keeps: all for superusers, else those where
-    they are currently secretary or tjänsteperson."""
-    if user.is_superuser:
-        return Committee.objects.all()
-    if not user.is_authenticated:
-        return Committee.objects.none()
-    today = timezone.localdate()
-    return Committee.objects.filter(
-        Q(assignments__valid_from__isnull=True) | Q(assignments__valid_from__lte=today),
-        Q(assignments__valid_to__isnull=True) | Q(assignments__valid_to__gte=today),
-        assignments__person__user=user,
-        assignments__role__in=OFFICIAL_ROLES,
-    ).distinct()
+    they are currently secretary or tjänsteperson (committees.visibility)."""
+    return committees_administered(user, registers=True)
 
 
 def user_is_official(user) -> bool:

@@ -18,8 +18,8 @@ from attendance.models import Attendance
 from audit.admin import HistoryAdmin
 from cases.forms import AgendaItemUploadForm, AgendaItemUploadFormSet
 from cases.registers import agenda_item_generate_list
-from committees.admin import CommitteeScopedAdminMixin, ScopedInlineMixin
 from committees.models import Assignment, Person
+from committees.scoping import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, scope_form_fields
 from config.downloads import file_response
 
 from . import dispatch, services, signing
@@ -40,7 +40,7 @@ from .models import (
 from .richtext import sanitize_rich_text
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedTabularInline):
     extra = 0
     can_delete = False
 
@@ -51,7 +51,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class AgendaItemInline(ScopedInlineMixin, admin.TabularInline):
+class AgendaItemInline(ScopedTabularInline):
     """The agenda on the meeting page: add, remove, group in sections, reorder by drag or ↑ ↓."""
 
     model = AgendaItem
@@ -222,7 +222,7 @@ def signers_initial(meeting) -> dict:
 
 
 @admin.register(Meeting)
-class MeetingAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
+class MeetingAdmin(HistoryAdmin):
     list_display = ["meeting_date", "committee", "location", "status", "agenda_published"]
     list_filter = ["status", "committee", "start"]
     search_fields = ["committee__name", "location", "agenda_items__title"]
@@ -318,6 +318,7 @@ class MeetingAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
         change_url = reverse("admin:meetings_meeting_change", args=[meeting.pk])
         if request.method == "POST":
             form = SignersForm(request.POST, meeting=meeting)
+            scope_form_fields(form, request.user)
             if form.is_valid():
                 try:
                     services.protokoll_set_signers(meeting=meeting, **form.signers())
@@ -334,6 +335,7 @@ class MeetingAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
                     return HttpResponseRedirect(change_url)
         else:
             form = SignersForm(meeting=meeting)
+            scope_form_fields(form, request.user)
         editable = meeting.status in (Meeting.Status.HELD, Meeting.Status.PROTOKOLL_DRAFTED)
         if not editable:
             for field in form.fields.values():
@@ -470,7 +472,7 @@ class MeetingAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
         return fields
 
 
-class AgendaItemDocumentInline(admin.TabularInline):
+class AgendaItemDocumentInline(ScopedTabularInline):
     """The item's handlingar in order; a document already on the item is refused twice."""
 
     model = AgendaItemDocument
@@ -489,7 +491,7 @@ class AgendaItemDocumentInline(admin.TabularInline):
         return obj.document.get_conversion_display() if obj and obj.document_id else ""
 
 
-class AgendaItemUploadInline(admin.StackedInline):
+class AgendaItemUploadInline(ScopedStackedInline):
     """Upload new handlingar straight to the item: each file becomes a document of the item's
     case (checked by content, DOCX/ODT converted to PDF) attached in the given order."""
 
@@ -513,8 +515,7 @@ class AgendaItemUploadInline(admin.StackedInline):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
-    committee_lookup = "meeting__committee"
+class AgendaItemAdmin(HistoryAdmin):
     list_display = ["title", "meeting", "order", "section", "kind", "case", "generates", "confidential"]
     list_filter = ["kind", "confidential", "meeting__committee", "added_at_meeting", "generates"]
     search_fields = ["title", "case__title", "proposal", "summary"]
@@ -570,7 +571,7 @@ class AgendaItemAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
 
 
 @admin.register(AgendaTemplateItem)
-class AgendaTemplateItemAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
+class AgendaTemplateItemAdmin(ScopedModelAdmin):
     list_display = ["title", "committee", "order", "section", "kind"]
     list_filter = ["committee"]
     search_fields = ["title"]
@@ -637,8 +638,7 @@ def _display(value) -> str:
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
-    committee_lookup = "meeting__committee"
+class ParagraphAdmin(HistoryAdmin):
     form = ParagraphAdminForm
     # Renders the hidden version field and, on a conflict, both texts of each differing field.
     change_form_template = "admin/meetings/paragraph/change_form.html"
@@ -719,8 +719,7 @@ class SignatureInline(ReadOnlyInline):
 
 
 @admin.register(Justering)
-class JusteringAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
-    committee_lookup = "meeting__committee"
+class JusteringAdmin(HistoryAdmin):
     list_display = ["meeting", "deadline", "signed_count", "frozen_at", "completed_at"]
     list_filter = ["meeting__committee"]
     search_fields = ["meeting__committee__name"]
@@ -927,7 +926,7 @@ class AnslagNoticeForm(forms.ModelForm):
 
 
 @admin.register(Anslag)
-class AnslagAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
+class AnslagAdmin(HistoryAdmin):
     """The anslagstavla in the admin. A protokoll's anslag is posted from its meeting (action
     "Post the anslag"); here a secretary posts other notices for their committees. Posted
     anslag are records: their days are not edited, and they are taken down by the beat task."""
@@ -1005,8 +1004,7 @@ class AnslagAdmin(CommitteeScopedAdminMixin, HistoryAdmin):
 
 
 @admin.register(RenderedDocument)
-class RenderedDocumentAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
-    committee_lookup = "meeting__committee"
+class RenderedDocumentAdmin(ScopedModelAdmin):
     list_display = ["kind", "meeting", "paragraph", "page_count", "created_at"]
     list_filter = ["kind", "meeting__committee"]
     search_fields = ["meeting__committee__name", "content_hash", "sha256"]
@@ -1025,8 +1023,7 @@ class KallelseDeliveryInline(ReadOnlyInline):
 
 
 @admin.register(KallelseDispatch)
-class KallelseDispatchAdmin(CommitteeScopedAdminMixin, admin.ModelAdmin):
-    committee_lookup = "meeting__committee"
+class KallelseDispatchAdmin(ScopedModelAdmin):
     list_display = ["kind", "meeting", "created_at", "created_by", "completed_at"]
     list_filter = ["kind", "meeting__committee"]
     search_fields = ["meeting__committee__name"]

@@ -1,7 +1,7 @@
 """The secretary's live preview of a protokoll: the HTML the PDF is built from, and the PDF.
 
 Both are admin pages (staff only) for the committees the user administers
-(`Committee.objects.for_secretary`); any other meeting answers 404, as if it did not exist.
+(`committees.visibility.administered`); any other meeting answers 404, as if it did not exist.
 `?version=public` shows the public version (confidential paragraphs reduced to their number).
 """
 
@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from committees.visibility import administered
 from config.downloads import file_response
 
 from .models import Meeting
@@ -27,7 +28,8 @@ PDF_URL_NAME = "admin:meetings_meeting_protokoll_pdf"
 
 
 def _secretary_meeting(request: HttpRequest, pk: int) -> Meeting:
-    return get_object_or_404(Meeting.objects.for_secretary(request.user).select_related("committee"), pk=pk)
+    meetings = administered(request.user, Meeting).select_related("committee")
+    return get_object_or_404(meetings, pk=pk)
 
 
 def _wants_public(request: HttpRequest) -> bool:

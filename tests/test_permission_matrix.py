@@ -267,11 +267,11 @@ SKIPPED = {
 }
 
 # Admin rows every secretary and official may open whatever committee they work for: shared
-# registers without a committee of their own. Any other model's row of A is out of their scope.
+# registers without a committee of their own. Any other model's row of A is out of their scope
+# (a person of A too: the Person admin lists the people of one's own committees, issue 12).
 UNSCOPED_ADMIN_MODELS = {
     "committees.organisation",
     "committees.party",
-    "committees.person",  # people sit in several committees; contact details are no secret
     "cases.motion",  # motions are raised in fullmäktige and prepared by any committee
     "auth.group",
     "auth.user",
