@@ -387,13 +387,16 @@ class DemoLoader:
         # The loader writes the seeds' finished meetings as they were: it creates them as
         # drafts, writes their protokoll and then moves them to their status (all in one
         # transaction), the way a protokoll gets there.
+        loading_status = (
+            Meeting.Status.PROTOKOLL_DRAFTED if final_status in Meeting.LOCKED_STATUSES else final_status
+        )
         meeting = self.upsert(
             Meeting,
             {"committee": committee, "start": start},
             {
                 "end": self.dt(row["end"]),
                 "location": row["location"],
-                "status": Meeting.Status.PROTOKOLL_DRAFTED,
+                "status": loading_status,
                 "secretary": self.person(row["secretary"]),
                 "chair": self.person(row["chair"]),
                 "attendance_as_annex": row["attendance_as_annex"],
@@ -461,7 +464,8 @@ class DemoLoader:
                     "completed_at": self.dt(justering_row["completed_at"]),
                 },
             )
-        Meeting.objects.filter(pk=meeting.pk).update(status=final_status)
+        if final_status != loading_status:
+            Meeting.objects.filter(pk=meeting.pk).update(status=final_status)
 
     # -- justering with real digital signatures ---------------------------------------------
     def load_signed_justering(self, meeting: Meeting, data: dict, *, final_status: str) -> None:
