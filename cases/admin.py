@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import HistoryAdmin
-from committees.models import Committee, Person
+from committees.models import Person
 from committees.scoping import ScopedModelAdmin
 from config.downloads import file_response
 
