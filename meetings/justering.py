@@ -326,6 +326,18 @@ def _secretary_signature(justering: Justering) -> Signature | None:
     )
 
 
+def certifying_signatures():
+    """The signatures whose signer certifies copies of a justerat protokoll (a protokollsutdrag's
+    Bestyrkande, the public version of a protokoll with a confidential §): the sekreterare's."""
+    return Signature.objects.filter(role=Signature.Role.SECRETARY)
+
+
+def certified_copy_possible(*, justering: Justering | None) -> bool:
+    """Whether Paragraf can certify a copy of this justerat protokoll now: the one condition the
+    downloads check, and the public pages and OParl link such a copy only when it holds."""
+    return justering is not None and certifying_signatures().filter(justering=justering).exists()
+
+
 def _sign_as(pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool) -> bytes:
     if signing.signing_ca_exists():
         signing.person_certificate_issue(person=person)
@@ -378,12 +390,12 @@ def protokollsutdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
         ).first()
         if existing is not None:
             return existing
-        secretary = _secretary_signature(justering)
-        if secretary is None:
+        if not certified_copy_possible(justering=justering):
             raise ValidationError(
                 _("The protokoll has no secretary among its signers, so nobody can certify the extract."),
                 code="no_secretary",
             )
+        secretary = _secretary_signature(justering)
         from .protokoll import BESTYRKANDE_FIELD, protokollsutdrag_render_pdf
 
         rendered = protokollsutdrag_render_pdf(paragraph=paragraph)
