@@ -42,7 +42,11 @@ def media(settings, tmp_path):
 @pytest.fixture
 def demo(media):
     call_command("load_demo", stdout=io.StringIO())
-    return Meeting.objects.get(committee__short_name="ANA", start=local(2022, 10, 12))
+    meeting = Meeting.objects.get(committee__short_name="ANA", start=local(2022, 10, 12))
+    # The demo leaves the meeting held; lists are generated before it is (kallelse sent).
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SUMMONED)
+    meeting.refresh_from_db()
+    return meeting
 
 
 def demo_item(meeting: Meeting, generates: str) -> AgendaItem:
