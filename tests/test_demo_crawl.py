@@ -94,6 +94,7 @@ def crawl(client, start: list[str]):
     problems: list[str] = []
     texts: dict[str, str] = {}
     pdfs: dict[str, bytes] = {}
+    seconds: dict[str, float] = {}  # time spent per media type, printed by the test
 
     def add(url: str | None, claimed: str | None) -> None:
         if url is None:
@@ -110,6 +111,7 @@ def crawl(client, start: list[str]):
         if len(visited) >= MAX_URLS:
             problems.append(f"more than {MAX_URLS} URLs: the crawl does not end")
             break
+        began = time.monotonic()
         response = client.get(url)
         hops = 0
         while response.status_code in (301, 302, 303, 307, 308) and hops < 5:
@@ -119,6 +121,7 @@ def crawl(client, start: list[str]):
             response, hops = client.get(target), hops + 1
         kind = media_type(response)
         visited[url] = kind
+        seconds[kind] = seconds.get(kind, 0.0) + time.monotonic() - began
         if response.status_code != 200:
             problems.append(f"{url}: {response.status_code}")
             continue
@@ -151,6 +154,7 @@ def crawl(client, start: list[str]):
             for link, mime in json_urls(json.loads(text)):
                 target = internal(link, url)
                 add(target, mime or ("application/json" if target and target.startswith("/oparl/") else None))
+    print("crawl time per media type:", {kind: round(t, 1) for kind, t in seconds.items()})
     return visited, problems, texts, pdfs
 
 
