@@ -10,7 +10,8 @@ registration id, who signed it) and a body in a small Markdown subset:
 - tables: lines of `| cell | cell |`, the first row is the header
 
 A handling with `confidential: yes` and `osl: 21 kap. 1 §` is stored as confidential (sekretess);
-one with `decision: 2022.12502` is that delegationsbeslut's own document.
+one with `decision: 2022.12502` is that delegationsbeslut's own document (linked to the
+decision, not attached to the item: the item has the register list).
 
 A handling with `paragraph: ANA-P 2022 128` is a protokollsutdrag: its text is that
 paragraph as the loader stored it, so the extract and the historical protokoll agree.

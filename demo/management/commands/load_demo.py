@@ -715,6 +715,13 @@ class DemoLoader:
                 raise CommandError(f"{source.file_name}: the meeting has no agenda item {source.item}.")
             if (item.order, source.title) in attached:
                 continue
+            decision = None
+            if source.decision:  # the delegationsbeslut's own document, not a handling of the item
+                decision = DelegatedDecision.objects.select_related("document").get(
+                    point__committee=meeting.committee, registration_id=source.decision
+                )
+                if decision.document and decision.document.title == source.title:
+                    continue
             paragraph = None
             if source.paragraph:
                 short_name, year, number = source.paragraph
@@ -741,13 +748,12 @@ class DemoLoader:
                 confidential=source.confidential,
                 osl_reference=source.osl,
             )
-            agenda_item_attach_document(agenda_item=item, document=document, order=source.order)
-            if source.decision:
-                decision = DelegatedDecision.objects.get(
-                    point__committee=meeting.committee, registration_id=source.decision
-                )
+            if decision is not None:
                 decision.document = document
                 decision.save(update_fields=["document"])
+                self.created["delegationsbeslut documents"] += 1
+                continue
+            agenda_item_attach_document(agenda_item=item, document=document, order=source.order)
             self.created["handlingar"] += 1
 
     # -- ANA 2022-10-12 held: attendance, an ersättare, jäv, a votering and a reservation ---------
