@@ -113,12 +113,15 @@ def _case_columns(case) -> dict:
 
 
 def _delegated_decision_row(decision: DelegatedDecision) -> dict:
+    # A decision in a confidential case (an individual's stipend) names nobody: the list is a
+    # handling of the agenda, public once the agenda is, and posted on the anslagstavla.
+    secret = decision.case is not None and decision.case.confidential
     return {
         "id": decision.registration_id,
         "description": decision.description,
         "number": decision.number_label,
         "date": decision.decided_on,
-        "counterpart": decision.counterpart,
+        "counterpart": "" if secret else decision.counterpart,
         "decision_maker": decision.decision_maker.full_name,
         **_case_columns(decision.case),
         "category": decision.point.code,

@@ -9,6 +9,10 @@ registration id, who signed it) and a body in a small Markdown subset:
 - bullet lists (lines starting with "• " or "- ") and numbered lists ("1. ")
 - tables: lines of `| cell | cell |`, the first row is the header
 
+A handling with `confidential: yes` and `osl: 21 kap. 1 §` is stored as confidential (sekretess);
+one with `decision: 2022.12502` is that delegationsbeslut's own document (linked to the
+decision, not attached to the item: the item has the register list).
+
 A handling with `paragraph: ANA-P 2022 128` is a protokollsutdrag: its text is that
 paragraph as the loader stored it, so the extract and the historical protokoll agree.
 """
@@ -64,6 +68,9 @@ class HandlingSource:
     excerpt: bool = False
     paragraph: tuple[str, int, int] | None = None  # committee short name, year, § number
     span: str = ""  # "§§ 123-140": the paragraphs of the protokoll the extract is taken from
+    confidential: bool = False  # sekretess: `osl` names the ground ("21 kap. 1 §")
+    osl: str = ""
+    decision: str = ""  # the registration id of the delegationsbeslut this document is
     blocks: list[dict] = field(default_factory=list)
 
     @property
@@ -168,8 +175,13 @@ def handling_read(path: Path) -> HandlingSource:
         signed=_signers(meta.get("signed", "")),
         excerpt=meta.get("excerpt", "").lower() in ("yes", "true"),
         span=meta.get("span", ""),
+        confidential=meta.get("confidential", "").lower() in ("yes", "true"),
+        osl=meta.get("osl", ""),
+        decision=meta.get("decision", ""),
         blocks=body_blocks(body),
     )
+    if source.confidential and not source.osl:
+        raise ImproperlyConfigured(f"{name}: a confidential handling names its OSL ground (osl:).")
     if meta.get("paragraph"):
         source.paragraph = _paragraph_ref(meta["paragraph"], name)
     if source.layout == "protokollsutdrag" and source.paragraph is None:

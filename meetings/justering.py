@@ -328,6 +328,14 @@ def _secretary_signature(justering: Justering) -> Signature | None:
     )
 
 
+def certified_copy_possible(*, justering: Justering | None) -> bool:
+    """Whether Paragraf can certify a copy of this justerat protokoll now (a protokollsutdrag's
+    Bestyrkande, the public version of a protokoll with a confidential §): the one condition the
+    downloads check, and the public pages and OParl link such a copy only when it holds. Such
+    copies are certified with the organisation's e-sigill, so that is: the signing CA exists."""
+    return justering is not None and signing.signing_ca_exists()
+
+
 def _sign_as(pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool) -> bytes:
     if signing.signing_ca_exists():
         signing.person_certificate_issue(person=person)

@@ -64,12 +64,30 @@ def meeting_transition(*, meeting: Meeting, to_status: str, by=None, note: str =
             code="illegal_transition",
             params={"from": Status(locked.status).label, "to": Status(to_status).label},
         )
+    if to_status == Status.JUSTERAT:
+        _require_signed(locked)
     MeetingTransition.objects.create(
         meeting=locked, from_status=locked.status, to_status=to_status, by=by, note=note
     )
     Meeting.objects.filter(pk=locked.pk).update(status=to_status)
     meeting.status = to_status
     return meeting
+
+
+def _require_signed(meeting: Meeting) -> None:
+    """A protokoll is justerat only with its signed file: every required signer has signed
+    it. The public pages and OParl link that file, so no path may make a meeting justerat
+    without it."""
+    justering = Justering.objects.filter(meeting=meeting).first()
+    if (
+        justering is None
+        or not justering.signed_file
+        or justering.signatures.filter(signed_at__isnull=True).exists()
+    ):
+        raise TransitionError(
+            _("The protokoll is justerat only when every signer has signed it; it has no signed file yet."),
+            code="not_signed",
+        )
 
 
 def _require(meeting: Meeting, status: str, action: str) -> None:

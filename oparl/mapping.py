@@ -199,7 +199,8 @@ def meeting(meeting, links: Links) -> dict:
             "location": location(meeting, links) if meeting.location else None,
             "organization": [links.api("organization", meeting.committee_id)],
             "agendaItem": items,
-            "resultsProtocol": protokoll_file(meeting, links) if meeting.is_published else None,
+            # Only a PDF that can be served (queries.protokoll_meetings), as the File list.
+            "resultsProtocol": protokoll_file(meeting, links) if meeting.has_protokoll_file else None,
             "web": links.web("meeting", meeting.pk),
         }
     )

@@ -34,6 +34,7 @@ from portal.published import (
     published_parties,
     published_persons,
 )
+from portal.services import with_public_protokoll_file
 
 
 def public_attachments() -> QuerySet[AgendaItemDocument]:
@@ -125,7 +126,10 @@ def meetings() -> QuerySet[Meeting]:
     )
     return (
         calendar_meetings()
-        .annotate(is_published=Exists(published_meetings().filter(pk=OuterRef("pk"))))
+        .annotate(
+            is_published=Exists(published_meetings().filter(pk=OuterRef("pk"))),
+            has_protokoll_file=Exists(protokoll_meetings().filter(pk=OuterRef("pk"))),
+        )
         .select_related("committee", "justering")
         .prefetch_related(
             Prefetch("paragraphs", queryset=items_of_paragraphs, to_attr="public_paragraphs"),
@@ -136,8 +140,12 @@ def meetings() -> QuerySet[Meeting]:
 
 
 def protokoll_meetings() -> QuerySet[Meeting]:
-    """Meetings whose justerat protokoll is a public file."""
-    return published_meetings().select_related("committee", "justering").order_by("pk")
+    """Meetings whose justerat protokoll is a public file that can be served."""
+    return (
+        with_public_protokoll_file(published_meetings())
+        .select_related("committee", "justering")
+        .order_by("pk")
+    )
 
 
 def locations() -> QuerySet[Meeting]:

@@ -13,10 +13,12 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings import signing
+from meetings.justering import certified_copy_possible
 from meetings.models import Justering, Meeting, RenderedDocument, Signature
 from meetings.protokoll import protokoll_context, protokoll_render_pdf
 
@@ -73,6 +75,9 @@ def protokoll_public_context(*, meeting: Meeting, number: int | None = None) -> 
     ]
     anslag = anslag_all().filter(meeting=meeting, kind="protokoll").first()
     return {
+        # Link only what the downloads can serve (issue: nothing advertised that does not exist).
+        "pdf_available": protokoll_public_file_available(meeting=meeting),
+        "utdrag_available": certified_copy_possible(justering=justering),
         **context,
         "all_paragraphs": rows,
         "paragraphs": rows if number is None else [row for row in rows if row["number"] == number],
@@ -157,3 +162,20 @@ def protokoll_public_file(*, meeting: Meeting):
     if justering is None or not justering.signed_file:
         return None
     return justering.signed_file
+
+
+def with_public_protokoll_file(meetings):
+    """The meetings (of published ones) whose protokoll PDF `protokoll_public_file` can serve:
+    the signed protokoll exists and, when a § is confidential, the public version can be
+    certified. The protokoll page, OParl's `resultsProtocol` and its File list link the PDF only
+    for these."""
+    with_file = meetings.filter(justering__isnull=False).exclude(justering__signed_file="")
+    if signing.signing_ca_exists():  # the public version is sealed with the e-sigill
+        return with_file
+    confidential = published_paragraphs().filter(meeting=OuterRef("pk"), confidential=True)
+    return with_file.filter(~Exists(confidential))
+
+
+def protokoll_public_file_available(*, meeting: Meeting) -> bool:
+    """`with_public_protokoll_file` for one meeting."""
+    return with_public_protokoll_file(Meeting.objects.filter(pk=meeting.pk)).exists()

@@ -249,10 +249,22 @@ class ParagraphFactory(factory.django.DjangoModelFactory):
 def publish_protokoll(meeting, *, justerat_at, status=Meeting.Status.POSTED):
     """Mark a meeting's protokoll justerat (a completed justering) without rendering or signing:
     enough for the public selectors. Add its paragraphs first: a justerat protokoll is locked."""
-    Justering.objects.update_or_create(meeting=meeting, defaults={"completed_at": justerat_at})
+    justering, _created = Justering.objects.update_or_create(
+        meeting=meeting, defaults={"completed_at": justerat_at}
+    )
+    store_signed_file(justering)
     Meeting.objects.filter(pk=meeting.pk).update(status=status)
     meeting.refresh_from_db()
     return meeting
+
+
+def store_signed_file(justering) -> None:
+    """A stand-in for the signed protokoll: a justerat protokoll always has its signed file, and
+    the public pages link the PDF only when there is one."""
+    from django.core.files.base import ContentFile
+
+    if not justering.signed_file:
+        justering.signed_file.save("protokoll.pdf", ContentFile(b"%PDF-1.7\n%stand-in\n"), save=True)
 
 
 class AnslagFactory(factory.django.DjangoModelFactory):

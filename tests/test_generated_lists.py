@@ -14,8 +14,13 @@ from django.urls import reverse
 
 from cases.documents import agenda_item_attach_document, document_upload
 from cases.models import DelegatedDecision, Document, Remiss
-from cases.registers import agenda_item_generate_list, meeting_generate_lists
-from meetings.models import AgendaItem, GeneratedList, Meeting
+from cases.registers import (
+    GENERATED_PREFIX,
+    _detach_generated,
+    agenda_item_generate_list,
+    meeting_generate_lists,
+)
+from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting
 from tests.factories import (
     AgendaItemFactory,
     CaseFactory,
@@ -42,7 +47,16 @@ def media(settings, tmp_path):
 @pytest.fixture
 def demo(media):
     call_command("load_demo", stdout=io.StringIO())
-    return Meeting.objects.get(committee__short_name="ANA", start=local(2022, 10, 12))
+    meeting = Meeting.objects.get(committee__short_name="ANA", start=local(2022, 10, 12))
+    # The demo leaves the meeting held, with the lists it generated before the kallelse. These
+    # tests generate them: the meeting as it was before, kallelse sent and no list yet.
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SUMMONED)
+    meeting.refresh_from_db()
+    for link in AgendaItemDocument.objects.filter(
+        agenda_item__meeting=meeting, document__original_name__startswith=GENERATED_PREFIX
+    ).select_related("document"):
+        _detach_generated(link)
+    return meeting
 
 
 def demo_item(meeting: Meeting, generates: str) -> AgendaItem:

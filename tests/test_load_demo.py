@@ -265,3 +265,113 @@ def test_draft_forum_meeting_continues_the_2025_series_from_1_with_signers_chose
     assert not meeting.justering.signed_file
     assert meeting.attendances.filter(status="present").count() > 50
     assert meeting.attendances.filter(status="absent").exists()
+
+
+# --- ANA 2022-10-12 held (invented): attendance, ersättare, jäv, votering, reservation --------------
+
+
+def ana_meeting() -> Meeting:
+    return Meeting.objects.get(committee__short_name="ANA", start__date="2022-10-12")
+
+
+def test_ana_meeting_is_held_with_an_ersattare_a_jav_and_an_open_vote_with_a_reservation(tmp_path):
+    from attendance.models import Attendance, Vote
+
+    meeting = ana_meeting()
+    assert meeting.status == Meeting.Status.PROTOKOLL_DRAFTED  # not frozen: to try things on
+    assert list(meeting.paragraphs.order_by("order").values_list("number", flat=True)) == list(range(1, 26))
+    absent = meeting.attendances.get(person__first_name="Adam", person__last_name="Starck")
+    assert absent.status == Attendance.Status.ABSENT
+    substitute = meeting.attendances.get(replaces=absent.person)
+    assert substitute.person.full_name == "Annki Stark" and substitute.serving
+    motion = meeting.paragraphs.get(number=14)
+    vote = motion.votes.get()
+    assert vote.kind == Vote.Kind.OPEN and (vote.yes_count, vote.no_count, vote.abstain_count) == (10, 2, 3)
+    assert vote.ballots.count() == 15 and vote.result == Vote.Result.YES
+    assert motion.reservations.get().person.full_name == "Lena Danås"
+    jav = meeting.paragraphs.get(number=21).disqualifications.get()
+    assert jav.person.full_name == "Raymond Pettersson" and jav.substitute.full_name == "Jessica Hagård"
+    assert [s.person.full_name for s in meeting.justering.signatures.order_by("order")] == [
+        "Linda Byman",
+        "Per Eriksson",
+        "Per Svenberg",
+    ]
+
+    output = tmp_path / "ana.pdf"
+    call_command("protokoll", "ANA", "2022-10-12", "-o", str(output), stdout=io.StringIO())
+    text = pdf_text(output.read_bytes())
+    assert "Annki Stark (S) för Adam Starck (S)" in text
+    assert "Raymond Pettersson (C) anmäler jäv" in text and "Jessica Hagård (C) tjänstgör i stället" in text
+    assert "Öppen omröstning" in text and "Lena Danås (V) reserverar sig mot beslutet" in text
+    assert "Summa 10 2 3" in text
+
+
+def test_every_justerat_demo_protokoll_has_its_signed_file_signed_by_every_signer():
+    published = Meeting.objects.filter(status__in=["justerat", "posted", "taken_down", "archived"])
+    assert published.count() >= 12
+    for meeting in published:
+        justering = meeting.justering
+        assert justering.signed_file and justering.completed_at, meeting
+        with justering.signed_file.open("rb") as stream:
+            reports = pdf_verify(stream.read())
+        assert len(reports) == justering.signatures.count() >= 2, meeting
+        assert all(report.intact and report.trusted for report in reports), meeting
+    # The seed's extracts keep their printed § numbers.
+    assert Paragraph.objects.filter(committee__short_name="RF-P", year=2021, number=23).exists()
+
+
+# --- Sekretess (invented material, demo/data/README.md) ----------------------------------------------
+
+CANARY = "Gnistrafors"
+
+
+def test_demo_has_invented_confidential_material_with_its_osl_ground():
+    case = Case.objects.get(prefix="RJL", year=2022, serial=2466)
+    assert case.confidential and case.osl_reference == "21 kap. 1 §" and CANARY in case.title
+    decision = DelegatedDecision.objects.get(registration_id="2022.12502")
+    assert decision.case == case and decision.point.code == "ANA 4.3.1" and decision.counterpart
+    assert decision.reported_at_meeting == ana_meeting()
+    assert decision.document.confidential and decision.document.osl_reference == "21 kap. 1 §"
+    secret = Paragraph.objects.get(committee__short_name="ANA-P", year=2022, number=139)
+    assert secret.confidential and secret.agenda_item.confidential and CANARY in secret.decision
+    assert secret.meeting.status == Meeting.Status.JUSTERAT
+    item = ana_meeting().agenda_items.get(order=16)
+    assert item.documents.filter(confidential=True, osl_reference="21 kap. 1 §").exists()
+
+
+def test_the_demo_sekretess_is_not_on_the_public_pages_search_oparl_or_public_kallelse(client):
+    from django.urls import reverse
+
+    secret = Paragraph.objects.get(committee__short_name="ANA-P", year=2022, number=139)
+    meeting = secret.meeting
+    pages = [
+        reverse("portal:protokoll", args=[meeting.pk]),
+        reverse("portal:paragraph", args=[meeting.pk, 139]),
+        reverse("portal:anslagstavla"),
+        f"/oparl/v1.1/meeting/{meeting.pk}/",
+        f"/oparl/v1.1/paragraph/{secret.pk}/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert CANARY not in response.content.decode(), url
+    listed = client.get(reverse("portal:protokoll_list"), {"text": CANARY})  # echoes the query only
+    assert list(listed.context["page"].object_list) == []
+    page = client.get(pages[0]).content.decode()
+    assert "§ 139 — Sekretess (OSL 21 kap. 1 §)" in page
+    assert reverse("portal:protokollsutdrag", args=[meeting.pk, 139]) not in page
+    assert client.get(reverse("portal:protokollsutdrag", args=[meeting.pk, 139])).status_code == 404
+    found = client.get(reverse("portal:search"), {"q": CANARY})
+    assert found.context["count"] == 0 and not found.context["hits"]
+
+    public_pdf = client.get(reverse("portal:protokoll_pdf", args=[meeting.pk]))
+    data = b"".join(public_pdf.streaming_content)
+    assert data.startswith(b"%PDF") and CANARY not in pdf_text(data) and "§ 139" in pdf_text(data)
+
+    ana = ana_meeting()
+    with kallelse_get_or_render(meeting=ana, public=True).file.open("rb") as stream:
+        public_kallelse = pdf_text(stream.read())
+    with kallelse_get_or_render(meeting=ana).file.open("rb") as stream:
+        members_kallelse = pdf_text(stream.read())
+    assert CANARY not in public_kallelse and "21 kap. 1 §" in public_kallelse
+    assert CANARY in members_kallelse  # the members' version holds the confidential handlingar

@@ -160,6 +160,10 @@ def build_world() -> World:
         decision=f"<p>Beslut {CANARY_CONFIDENTIAL}</p>", summary=f"<p>{CANARY_CONFIDENTIAL}</p>",
     )  # fmt: skip
     publish_protokoll(published, justerat_at=local(2024, 10, 18, 15))
+    # A secretary signed: the public version (a § is confidential) can be certified, so it is linked.
+    published.justering.signatures.create(
+        person=PersonFactory(), role="sekreterare", signed_at=local(2024, 10, 17, 10)
+    )
     AnslagFactory(committee=nämnd, meeting=published, title="Justerat protokoll ANA 2024-10-11")
 
     # A second published protokoll, of the utskott.

@@ -30,6 +30,7 @@ from tests.factories import (
     local,
     member_of,
     secretary_of,
+    store_signed_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,10 @@ def held_meeting(committee, start, items, **fields) -> Meeting:
 def mark_justerat(meeting, *, status=Status.JUSTERAT) -> Meeting:
     """Justerat without the signing ceremony (the pages only read the state)."""
     Meeting.objects.filter(pk=meeting.pk).update(status=status)
-    Justering.objects.update_or_create(meeting=meeting, defaults={"completed_at": timezone.now()})
+    justering, _created = Justering.objects.update_or_create(
+        meeting=meeting, defaults={"completed_at": timezone.now()}
+    )
+    store_signed_file(justering)
     meeting.refresh_from_db()
     return meeting
 
@@ -240,6 +244,10 @@ def test_protokoll_page_shows_each_paragraph_of_a_justerat_meeting_and_404_for_d
         location="Regionens hus, sal A",
     )
     first, second = meeting.paragraphs.order_by("order")
+    # A secretary among the signers: the protokollsutdrag can be certified, so they are linked.
+    meeting.justering.signatures.create(
+        person=PersonFactory(), role="sekreterare", signed_at=timezone.now() - timedelta(days=1)
+    )
     draft = held_meeting(organ, local(2024, 12, 13), [{"title": "Utkast"}])
     frozen = held_meeting(organ, local(2024, 11, 15), [{"title": "Fryst"}])
     Meeting.objects.filter(pk=frozen.pk).update(status=Status.READY_FOR_JUSTERING)

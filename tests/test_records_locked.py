@@ -9,6 +9,7 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from attendance.models import Attendance, Ballot, Reservation, Vote
 from attendance.services import attendance_record, reservation_record, vote_record
@@ -54,6 +55,8 @@ class Justerat:
         self.reservation = Reservation.objects.get(paragraph=self.paragraph)
         services.protokoll_set_signers(meeting=self.meeting, chair=board.anna, adjusters=[board.cecilia])
         services.protokoll_freeze(meeting=self.meeting)
+        # Every signer has signed (the file of record is the frozen one here: the rows are tested).
+        self.meeting.justering.signatures.update(signed_at=timezone.now())
         services.meeting_transition(meeting=self.meeting, to_status=Meeting.Status.JUSTERAT)
         self.secretary = secretary_of(board.committee)
         self.before = self.state()

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -343,7 +344,8 @@ def test_a_protokoll_becomes_searchable_when_it_is_justerat(
         meeting=meeting, committee=committee, year=2024, number=1, title="Kulturstrategi"
     )
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.READY_FOR_JUSTERING)
-    Justering.objects.create(meeting=meeting, completed_at=timezone.now())
+    justering = Justering.objects.create(meeting=meeting, completed_at=timezone.now())
+    justering.signed_file.save("protokoll.pdf", ContentFile(b"%PDF-1.7 signed"))  # justerat needs it
     assert not hit_titles(search(client, q="Kulturstrategi"))
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -24,15 +24,29 @@ from django.utils.html import escape
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from attendance.models import Attendance
+from attendance.models import Attendance, Vote
+from attendance.services import (
+    attendance_record,
+    disqualification_record,
+    meeting_summoned_people,
+    reservation_record,
+    substitute_propose,
+    vote_record,
+)
 from cases.documents import agenda_item_attach_document, document_upload
 from cases.models import Case, DelegatedDecision, DelegationPoint, Motion, Remiss
+from cases.registers import meeting_generate_lists
 from cases.services import diarienummer_parse
 from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
 from demo.handlingar import handling_render_pdf, handlingar_read
 from meetings import signing
-from meetings.justering import justering_apply_signature
+from meetings.justering import (
+    justering_apply_signature,
+    justering_store_frozen_pdf,
+    protokoll_snapshot,
+    snapshot_hash,
+)
 from meetings.models import (
     AgendaItem,
     AgendaTemplateItem,
@@ -53,10 +67,29 @@ from meetings.services import (
     meeting_mark_summoned,
     meeting_start_agenda,
     meeting_transition,
+    paragraph_update,
     protokoll_create_draft,
     protokoll_freeze,
     protokoll_set_signers,
 )
+
+PUBLISHED_STATUSES = (
+    Meeting.Status.JUSTERAT,
+    Meeting.Status.POSTED,
+    Meeting.Status.TAKEN_DOWN,
+    Meeting.Status.ARCHIVED,
+)
+
+# The life of a meeting in order (DESIGN.md), without "cancelled".
+LIFE = [
+    Meeting.Status.PLANNED,
+    Meeting.Status.AGENDA_DRAFTED,
+    Meeting.Status.SUMMONED,
+    Meeting.Status.HELD,
+    Meeting.Status.PROTOKOLL_DRAFTED,
+    Meeting.Status.READY_FOR_JUSTERING,
+    *PUBLISHED_STATUSES,
+]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -115,6 +148,15 @@ DEMO_LOGINS = [
         "password": DEMO_PASSWORD,
         "person": "Therese Petersson",
         "description": "ledamot (KD) of Kommunalt forum, justerare 2024-10-11 and 2025-02-07",
+        "is_staff": False,
+        "is_superuser": False,
+        "groups": (),
+    },
+    {
+        "username": "justerare-ana",
+        "password": DEMO_PASSWORD,
+        "person": "Per Svenberg",
+        "description": "ledamot (S) of ANA, justerare 2022-10-12",
         "is_staff": False,
         "is_superuser": False,
         "groups": (),
@@ -252,6 +294,7 @@ class DemoLoader:
         self.load_remisser()
         self.load_motions()
         self.load_handlingar()
+        self.load_held_meeting(self.read("meeting_ana_2022-10-12_held.json"))
         self.load_draft_meeting(self.read("meeting_kf_2025-02-07.json"))
         # The anslagstavla today: a recent justerat protokoll and two notices; the seeds' old
         # anslag are taken down (their appeal periods ended long ago) and are in the archive.
@@ -359,6 +402,8 @@ class DemoLoader:
                     "committee": self.committees[row["committee"]] if row["committee"] else None,
                     "responsible": self.person(row["responsible"]),
                     "status": row["status"],
+                    "confidential": row.get("confidential", False),
+                    "osl_reference": row.get("osl_reference", ""),
                 },
             )
 
@@ -384,6 +429,9 @@ class DemoLoader:
             # A protokoll sent for justering is a record: the database refuses to change it or
             # move it back (audit.locks), so a second run leaves it as the first one made it.
             return
+        if loaded in LIFE and final_status in LIFE and LIFE.index(loaded) > LIFE.index(final_status):
+            # The meeting has moved on since the seed: ANA 2022-10-12 was held (load_held_meeting).
+            final_status = loaded
         # The loader writes the seeds' finished meetings as they were: it creates them as
         # drafts, writes their protokoll and then moves them to their status (all in one
         # transaction), the way a protokoll gets there.
@@ -419,6 +467,8 @@ class DemoLoader:
                     "presenter": item["presenter"],
                     "time_note": item["time_note"],
                     "generates": item.get("generates", ""),
+                    "confidential": item.get("confidential", False),
+                    "osl_reference": item.get("osl_reference", ""),
                 },
             )
             paragraph = item["paragraph"]
@@ -439,6 +489,8 @@ class DemoLoader:
                         "procedure": as_html(paragraph["procedure"]),
                         "send_to": paragraph["send_to"],
                         "notes": as_html(paragraph["notes"]),
+                        "confidential": item.get("confidential", False),
+                        "osl_reference": item.get("osl_reference", ""),
                     },
                 )
         for row_attendance in row["attendance"]:
@@ -451,24 +503,36 @@ class DemoLoader:
                     "serving": row_attendance["serving"],
                 },
             )
-        if row["justering"] and row["justering"]["signatures"]:
-            self.load_signed_justering(meeting, row["justering"], final_status=final_status)
-        elif row["justering"]:
-            justering_row = row["justering"]
-            self.upsert(
-                Justering,
-                {"meeting": meeting},
-                {
-                    "deadline": self.day(justering_row["deadline"]),
-                    "frozen_at": self.dt(justering_row["frozen_at"]),
-                    "completed_at": self.dt(justering_row["completed_at"]),
-                },
+        if final_status in PUBLISHED_STATUSES:
+            if not (row["justering"] and row["justering"]["signatures"]):
+                raise CommandError(f"{meeting}: a justerat demo protokoll needs its signers.")
+            # The seeds' extracts are single §§ of longer protokoll (RF-P § 23 of §§ 19-24):
+            # they keep their printed numbers. Kommunalt forum's protokoll are whole.
+            self.load_signed_justering(
+                meeting, row["justering"], final_status=final_status, keep_numbers=row["source"] == "003"
             )
         if final_status != loading_status:
             Meeting.objects.filter(pk=meeting.pk).update(status=final_status)
+        if final_status in PUBLISHED_STATUSES:
+            self.require_signed(meeting)
 
     # -- justering with real digital signatures ---------------------------------------------
-    def load_signed_justering(self, meeting: Meeting, data: dict, *, final_status: str) -> None:
+    @staticmethod
+    def require_signed(meeting: Meeting) -> None:
+        """A justerat protokoll always has its signed file, signed by every signer: the public
+        pages and OParl link it."""
+        justering = Justering.objects.filter(meeting=meeting).first()
+        if (
+            justering is None
+            or not justering.signed_file
+            or not justering.completed_at
+            or justering.signatures.filter(signed_at__isnull=True).exists()
+        ):
+            raise CommandError(f"{meeting}: the demo left a justerat protokoll without its signed file.")
+
+    def load_signed_justering(
+        self, meeting: Meeting, data: dict, *, final_status: str, keep_numbers: bool = False
+    ) -> None:
         """Justera a seed protokoll the way Paragraf does, with real PAdES signatures.
 
         The protokoll is frozen by `protokoll_freeze` (snapshot, PDF with one empty signature
@@ -478,10 +542,11 @@ class DemoLoader:
         demo's own setup. A protokoll that was signed on an earlier run is left as it is.
         """
         existing = Justering.objects.filter(meeting=meeting).first()
-        if existing and existing.signed_file and existing.completed_at:
-            return
-        if final_status != Meeting.Status.POSTED:
-            raise CommandError(f"{meeting}: a signed demo protokoll ends with its anslag posted.")
+        if existing and existing.signed_file and existing.completed_at and existing.frozen_sha256:
+            if not existing.signatures.filter(signed_at__isnull=True).exists():
+                return
+        if final_status not in (Meeting.Status.POSTED, Meeting.Status.JUSTERAT):
+            raise CommandError(f"{meeting}: a signed demo protokoll ends justerat or with its anslag posted.")
         signing.signing_ca_create(organisation_name=self.organisation.name)
         signers = [(self.person(r["person"]), r["role"], self.dt(r["signed_at"])) for r in data["signatures"]]
         wanted = {(person.pk, role): signed_at for person, role, signed_at in signers}
@@ -494,7 +559,10 @@ class DemoLoader:
             adjusters=people[Signature.Role.ADJUSTER],
             secretary=secretary,
         )
-        protokoll_freeze(meeting=meeting, by=by)
+        if keep_numbers:
+            self.freeze_as_printed(meeting, by=by)
+        else:
+            protokoll_freeze(meeting=meeting, by=by)
         justering = Justering.objects.get(meeting=meeting)
         signer_user = by
         for signature in justering.signatures.select_related("person").order_by("order", "pk"):
@@ -506,18 +574,26 @@ class DemoLoader:
             deadline=self.day(data["deadline"]), frozen_at=frozen_at, completed_at=completed_at
         )
         meeting_transition(meeting=meeting, to_status=Meeting.Status.JUSTERAT, by=signer_user)
-        posted_on = self.day(data.get("posted_on")) or completed_at.date() + timedelta(days=1)
-        anslag_post(meeting=meeting, by=by, posted_on=posted_on)
+        history = {Meeting.Status.READY_FOR_JUSTERING: frozen_at, Meeting.Status.JUSTERAT: completed_at}
+        if final_status == Meeting.Status.POSTED:
+            posted_on = self.day(data.get("posted_on")) or completed_at.date() + timedelta(days=1)
+            anslag_post(meeting=meeting, by=by, posted_on=posted_on)
+            history[Meeting.Status.POSTED] = datetime.combine(posted_on, time(8, 0), tzinfo=self.tz)
         # The history tells the seed's story: when it was frozen, justerat and posted.
-        self.backdate_transitions(
-            meeting,
-            {
-                Meeting.Status.READY_FOR_JUSTERING: frozen_at,
-                Meeting.Status.JUSTERAT: completed_at,
-                Meeting.Status.POSTED: datetime.combine(posted_on, time(8, 0), tzinfo=self.tz),
-            },
-        )
+        self.backdate_transitions(meeting, history)
         self.created["signed protokoll"] += 1
+
+    @staticmethod
+    def freeze_as_printed(meeting: Meeting, *, by) -> None:
+        """`protokoll_freeze` without its renumbering: the frozen snapshot and the PDF with one
+        empty signature field per signer, the §§ keeping the numbers the seed prints."""
+        meeting_transition(meeting=meeting, to_status=Meeting.Status.READY_FOR_JUSTERING, by=by)
+        justering = Justering.objects.get(meeting=meeting)
+        justering.snapshot = protokoll_snapshot(meeting)
+        justering.content_hash = snapshot_hash(justering.snapshot)
+        justering.frozen_at = timezone.now()
+        justering.save(update_fields=["snapshot", "content_hash", "frozen_at"])
+        justering_store_frozen_pdf(justering=justering)
 
     def sign(self, signature: Signature, *, signed_at: datetime) -> None:
         """One signer's PAdES signature, as `protokoll_sign` makes it (without the password)."""
@@ -658,6 +734,13 @@ class DemoLoader:
                 raise CommandError(f"{source.file_name}: the meeting has no agenda item {source.item}.")
             if (item.order, source.title) in attached:
                 continue
+            decision = None
+            if source.decision:  # the delegationsbeslut's own document, not a handling of the item
+                decision = DelegatedDecision.objects.select_related("document").get(
+                    point__committee=meeting.committee, registration_id=source.decision
+                )
+                if decision.document and decision.document.title == source.title:
+                    continue
             paragraph = None
             if source.paragraph:
                 short_name, year, number = source.paragraph
@@ -681,9 +764,103 @@ class DemoLoader:
                 case=case,
                 date=day,
                 registration_id=source.registration_id,
+                confidential=source.confidential,
+                osl_reference=source.osl,
             )
+            if decision is not None:
+                decision.document = document
+                decision.save(update_fields=["document"])
+                self.created["delegationsbeslut documents"] += 1
+                continue
             agenda_item_attach_document(agenda_item=item, document=document, order=source.order)
             self.created["handlingar"] += 1
+
+    # -- ANA 2022-10-12 held: attendance, an ersättare, jäv, a votering and a reservation ---------
+    def load_held_meeting(self, row):
+        """Take the seed's ANA meeting on through the services: register lists generated, kallelse
+        sent, held, attendance recorded (one ledamot absent, the proposed ersättare serving for
+        them), the protokoll drafted from the agenda, a jäv, an open votering with per-person
+        ballots and a reservation, and the signers chosen. It is not frozen: secretaries try
+        things on it. Invented beyond the seed (see demo/data/README.md). Done once: a meeting
+        that is no longer at "agenda drafted" is left as it is."""
+        meeting = self.meeting_ref(row["meeting"])
+        if meeting.status != Meeting.Status.AGENDA_DRAFTED or meeting.paragraphs.exists():
+            return
+        by = meeting.secretary.user if meeting.secretary else None
+        meeting_generate_lists(meeting=meeting)  # what the kallelse is built with, before it is sent
+        meeting_mark_summoned(meeting=meeting, by=by)
+        meeting_hold(meeting=meeting, by=by)
+
+        absent = {self.person(r["person"]): r for r in row["absent"]}
+        present_substitutes = {self.person(name) for name in row["substitutes_present"]}
+        held_on = timezone.localtime(meeting.start).date()
+        officials_present = {
+            assignment.person
+            for assignment in meeting.committee.assignments.current(held_on)
+            .filter(role__in=row["officials_present_roles"])
+            .select_related("person")
+        }
+        serving_for = {}
+        for absent_person in absent:
+            substitute = substitute_propose(meeting=meeting, absent_person=absent_person)
+            if substitute is None:
+                raise CommandError(f"{meeting}: no ersättare to call in for {absent_person}.")
+            serving_for[substitute] = absent_person
+        for summoned in meeting_summoned_people(meeting=meeting):
+            person = summoned.person
+            if summoned.capacity == Attendance.Capacity.SUBSTITUTE:
+                if person in serving_for:
+                    attendance_record(
+                        meeting=meeting, person=person, present=True, replaces=serving_for[person]
+                    )
+                else:
+                    attendance_record(meeting=meeting, person=person, present=person in present_substitutes)
+            elif summoned.capacity == Attendance.Capacity.MEMBER:
+                attendance_record(meeting=meeting, person=person, present=person not in absent)
+            elif person in officials_present:
+                attendance_record(meeting=meeting, person=person, present=True)
+        if meeting.secretary:
+            attendance_record(meeting=meeting, person=meeting.secretary, present=True)
+
+        protokoll_create_draft(meeting=meeting, by=by)
+        paragraphs = {p.agenda_item.order: p for p in meeting.paragraphs.select_related("agenda_item")}
+        for item, texts in row["paragraph_texts"].items():
+            paragraph = paragraphs[int(item)]
+            for field, text in texts.items():
+                setattr(paragraph, field, as_html(text))
+            paragraph_update(paragraph=paragraph, version=paragraph.version)
+
+        jav = row["disqualification"]
+        disqualification_record(
+            paragraph=paragraphs[jav["item"]], person=self.person(jav["person"]), reason=jav["reason"]
+        )
+        vote = row["vote"]
+        vote_record(
+            paragraph=paragraphs[vote["item"]],
+            proposition_yes=vote["proposition_yes"],
+            proposition_no=vote["proposition_no"],
+            kind=Vote.Kind.OPEN,
+            ballots={
+                self.person(name): choice for choice, names in vote["ballots"].items() for name in names
+            },
+        )
+        for reservation in row["reservations"]:
+            reservation_record(
+                paragraph=paragraphs[reservation["item"]],
+                person=self.person(reservation["person"]),
+                text=reservation["text"],
+            )
+        signers = row["signers"]
+        protokoll_set_signers(
+            meeting=meeting,
+            chair=self.person(signers["chair"]),
+            adjusters=[self.person(name) for name in signers["adjusters"]],
+            secretary=self.person(signers["secretary"]),
+        )
+        self.backdate_transitions(
+            meeting, {Meeting.Status(status): self.dt(at) for status, at in row["history"].items()}
+        )
+        self.created["held meeting"] += 1
 
     # -- a held meeting whose protokoll is a draft: to try the justering on -----------------------
     def load_draft_meeting(self, row):
