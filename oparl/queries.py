@@ -20,6 +20,7 @@ from meetings.models import AgendaItem, AgendaItemDocument, Meeting, Paragraph
 from portal.published import (
     UPCOMING_STATUSES,
     calendar_meetings,
+    paragraph_record_prefetch,
     published_agenda_items,
     published_assignments,
     published_cases,
@@ -79,6 +80,7 @@ def paragraphs() -> QuerySet[Paragraph]:
         published_paragraphs()
         .annotate(position=_position(earlier))
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
+        .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
         .order_by("pk")
     )
 
@@ -111,6 +113,7 @@ def meetings() -> QuerySet[Meeting]:
     items_of_paragraphs = (
         published_paragraphs()
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
+        .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
         .order_by("order", "number")
     )
     agenda = (
