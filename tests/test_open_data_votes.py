@@ -27,6 +27,7 @@ from tests.factories import (
     local,
     publish_protokoll,
 )
+from tests.test_oparl import validate as validate_oparl
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +173,7 @@ def test_every_emitted_votes_extension_validates_against_its_schema(client, worl
 
 def test_the_extension_tells_propositions_result_ballots_reservations_and_jav(client, world):
     item = client.get(f"{API}paragraph/{world['budget'].pk}/").json()
+    assert validate_oparl(item) == "AgendaItem", "the extension leaves a valid OParl AgendaItem"
     record = item[EXTENSION]
     person = {key: f"{API}person/{world[key].pk}/" for key in ("anna", "bo", "cia", "ersättare")}
     open_vote, closed_vote = record["votes"]
