@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -399,10 +399,13 @@ def test_a_cancelled_meeting_stays_on_the_calendar_as_cancelled_for_90_days(clie
     )
 
     # 90 days after its date it is gone.
-    Meeting.objects.filter(pk=upcoming.pk).update(start=timezone.now() - timedelta(days=91))
+    def noon_days_ago(days):  # a local day, whatever the hour and summer time
+        return timezone.make_aware(datetime.combine(timezone.localdate() - timedelta(days=days), time(12)))
+
+    Meeting.objects.filter(pk=upcoming.pk).update(start=noon_days_ago(91))
     uids = {str(e["UID"]) for e in calendar_of(client).walk("VEVENT")}
     assert meeting_calendar_uid(upcoming) not in uids
-    Meeting.objects.filter(pk=upcoming.pk).update(start=timezone.now() - timedelta(days=89))
+    Meeting.objects.filter(pk=upcoming.pk).update(start=noon_days_ago(90))
     uids = {str(e["UID"]) for e in calendar_of(client).walk("VEVENT")}
     assert meeting_calendar_uid(upcoming) in uids
 
