@@ -1,6 +1,7 @@
 """Organisation, committees (nämnder, utskott, presidier, forum), parties, people, assignments."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -132,6 +133,12 @@ class Committee(models.Model):
         _("days allowed for justering"),
         default=14,
         help_text=_("The protokoll is justerat at the latest this many days after the meeting."),
+    )
+    default_meeting_minutes = models.PositiveSmallIntegerField(
+        _("usual length of a meeting (minutes)"),
+        default=180,
+        validators=[MinValueValidator(1)],
+        help_text=_("A meeting without an end time lasts this long in the calendars."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 from email.mime.text import MIMEText
 
 import icalendar
@@ -41,6 +40,7 @@ from kombu.exceptions import OperationalError
 
 from committees.models import Assignment, Person
 
+from . import ical
 from .models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
 from .services import TransitionError, _lock_meeting, _require, meeting_mark_summoned
 
@@ -430,34 +430,24 @@ def meeting_ics_uid(meeting: Meeting) -> str:
 def meeting_ics(
     *, meeting: Meeting, sequence: int | None = None, attendee: Person | None = None, email: str = ""
 ) -> bytes:
-    """An iCalendar invitation (METHOD:REQUEST) for the meeting, in Europe/Stockholm time.
+    """An iCalendar invitation (METHOD:REQUEST) for the meeting, built by `ical.meeting_event`
+    (the same event as the public calendars: DTEND, DTSTAMP, LAST-MODIFIED, STATUS).
 
     SEQUENCE is the number of earlier dispatches (by default: of all but the latest), so a
     reviderad kallelse or a tilläggskallelse updates the event in the member's calendar
-    instead of adding a second one. Without an end time the event has no DTEND.
+    instead of adding a second one.
     """
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Paragraf//Nämndadministration//SV")
-    calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
-    event = icalendar.Event()
-    event.add("uid", meeting_ics_uid(meeting))
-    event.add("dtstamp", timezone.now())
-    start = timezone.localtime(meeting.start)
-    event.add("dtstart", start)
-    if meeting.end:
-        event.add("dtend", timezone.localtime(meeting.end))
-    event.add("summary", meeting.committee.name)
-    if meeting.location:
-        event.add("location", meeting.location)
-    event.add(
-        "description", _("The kallelse and the handlingar: %(url)s") % {"url": member_meeting_url(meeting)}
-    )
-    event.add("url", member_meeting_url(meeting))
-    event.add("status", "CANCELLED" if meeting.status == Status.CANCELLED else "CONFIRMED")
+    calendar = ical.calendar_new(method="REQUEST")
     if sequence is None:
         sequence = max(meeting.dispatches.count() - 1, 0)
-    event.add("sequence", sequence)
+    event = ical.meeting_event(
+        meeting=meeting,
+        uid=meeting_ics_uid(meeting),
+        summary=meeting.committee.name,
+        description=_("The kallelse and the handlingar: %(url)s") % {"url": member_meeting_url(meeting)},
+        url=member_meeting_url(meeting),
+        sequence=sequence,
+    )
     organizer_email = _reply_to(meeting) or settings.DEFAULT_FROM_EMAIL
     organizer = icalendar.vCalAddress(f"mailto:{organizer_email}")
     organizer.params["cn"] = icalendar.vText(
@@ -474,10 +464,7 @@ def meeting_ics(
         address.params["rsvp"] = icalendar.vText("FALSE")
         event.add("attendee", address, encode=0)
     calendar.add_component(event)
-    # The time zone's rules for the year around the meeting only: enough for any client.
-    calendar.add_missing_timezones(
-        first_date=start.date() - timedelta(days=366), last_date=start.date() + timedelta(days=366)
-    )
+    ical.calendar_add_timezones(calendar, [timezone.localtime(meeting.start).date()])
     return calendar.to_ical()
 
 

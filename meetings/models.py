@@ -159,6 +159,21 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.committee.name} {self.start:%Y-%m-%d}"
 
+    # What a calendar shows of a meeting besides its status: a change to one of these bumps
+    # `version`, the calendars' SEQUENCE (as does every status change, `meeting_transition`).
+    CALENDAR_FIELDS = ("start", "end", "location")
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if self.pk and (update_fields is None or set(update_fields) & set(self.CALENDAR_FIELDS)):
+            stored = Meeting.objects.filter(pk=self.pk).values("version", *self.CALENDAR_FIELDS).first()
+            if stored:
+                changed = any(stored[name] != getattr(self, name) for name in self.CALENDAR_FIELDS)
+                self.version = stored["version"] + (1 if changed else 0)
+                if changed and update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "version"}
+        super().save(*args, **kwargs)
+
     @property
     def is_locked(self) -> bool:
         return self.status in self.LOCKED_STATUSES

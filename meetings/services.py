@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,8 +70,10 @@ def meeting_transition(*, meeting: Meeting, to_status: str, by=None, note: str =
     MeetingTransition.objects.create(
         meeting=locked, from_status=locked.status, to_status=to_status, by=by, note=note
     )
-    Meeting.objects.filter(pk=locked.pk).update(status=to_status)
+    # A new status is a new version of the meeting's calendar event (its SEQUENCE).
+    Meeting.objects.filter(pk=locked.pk).update(status=to_status, version=F("version") + 1)
     meeting.status = to_status
+    meeting.version = locked.version + 1
     return meeting
 
 

@@ -18,6 +18,8 @@ from django.utils.html import strip_tags
 
 from portal.published import public_agenda_item, public_paragraph
 
+from .votes import agenda_item_extension  # the paragraf:votes extension (oparl/votes.py)
+
 OPARL_VERSION = "https://schema.oparl.org/1.1/"
 # OParl's own suggested value for a political body ("Gremium").
 ORGANIZATION_TYPE = "Gremium"
@@ -237,6 +239,7 @@ def agenda_item_of_paragraph(paragraph, links: Links, *, position: int | None = 
         )
         if public.case_id:
             data["consultation"] = links.api("consultation", paragraph.pk)
+        data.update(agenda_item_extension(paragraph, public, links))  # paragraf:votes (oparl/votes.py)
     return _clean(data)
 
 

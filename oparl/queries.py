@@ -23,6 +23,7 @@ from portal.published import (
     calendar_meetings,
     open_agenda_items,
     open_paragraphs,
+    paragraph_record_prefetch,
     published_agenda_items,
     published_assignments,
     published_cases,
@@ -84,6 +85,7 @@ def paragraphs() -> QuerySet[Paragraph]:
         published_paragraphs()
         .annotate(position=_position(earlier))
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
+        .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
         .order_by("pk")
     )
 
@@ -116,6 +118,7 @@ def meetings() -> QuerySet[Meeting]:
     items_of_paragraphs = (
         published_paragraphs()
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
+        .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
         .order_by("order", "number")
     )
     agenda = (

@@ -23,15 +23,16 @@ leak a draft or a confidential paragraph. The rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attendance.models import Ballot, Disqualification, Reservation, Vote
 from cases.models import Case, Document
 from committees.models import Assignment, Committee, Organisation, Party, Person
-from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, Paragraph
+from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, MeetingTransition, Paragraph
 
 Status = Meeting.Status
 
@@ -314,3 +315,95 @@ def published_organisations() -> QuerySet[Organisation]:
 def published_parties() -> QuerySet[Party]:
     """Parties of the people in `published_persons()`: name and abbreviation, nothing else."""
     return Party.objects.filter(Exists(published_persons().filter(party=OuterRef("pk"))))
+
+
+# --- The public calendars (appended for the ICS feeds) --------------------------------------
+
+# A cancelled meeting stays on the public calendars, as cancelled, until this many days after
+# its date, so that subscribed calendars learn of the cancellation instead of losing the event.
+CANCELLED_KEPT_DAYS = 90
+
+
+def calendar_cancelled_meetings(*, today: date | None = None) -> QuerySet[Meeting]:
+    """Cancelled meetings that had been on the public calendar (cancelled through a recorded
+    status change: a meeting created as cancelled never was) and whose date is at most
+    `CANCELLED_KEPT_DAYS` ago. Only time, place and organ are shown, never an agenda."""
+    today = today or timezone.localdate()
+    cancelled_step = MeetingTransition.objects.filter(meeting=OuterRef("pk"), to_status=Status.CANCELLED)
+    return Meeting.objects.filter(
+        Exists(cancelled_step),
+        status=Status.CANCELLED,
+        start__date__gte=today - timedelta(days=CANCELLED_KEPT_DAYS),
+        committee__in=published_committees(),
+    ).select_related("committee")
+
+
+def calendar_events(*, today: date | None = None) -> QuerySet[Meeting]:
+    """What the public calendars (ICS) list: `calendar_meetings()` and the recently
+    cancelled ones (`calendar_cancelled_meetings()`)."""
+    return Meeting.objects.filter(
+        Q(pk__in=calendar_meetings().values("pk"))
+        | Q(pk__in=calendar_cancelled_meetings(today=today).values("pk"))
+    ).select_related("committee")
+
+
+# --- Votes, reservationer and jäv (appended for open data: OParl extension and CSV) ---------
+#
+# Only of open paragraphs of published protokoll, as the public protokoll prints them: the
+# propositions and result of every omröstning, each member's ballot in an open vote (a closed
+# vote has counts only), the reservationer with their written reasons and the jäv.
+
+
+def published_votes() -> QuerySet[Vote]:
+    return Vote.objects.filter(paragraph__in=open_paragraphs().values("pk")).order_by("order", "pk")
+
+
+def published_ballots() -> QuerySet[Ballot]:
+    """Ballots of open votes only; with `person_public`: whether the voter is a published person
+    (an OParl Person the public may look up)."""
+    return (
+        Ballot.objects.filter(vote__in=published_votes().filter(kind=Vote.Kind.OPEN).values("pk"))
+        .select_related("person__party")
+        .annotate(person_public=Exists(published_persons().filter(pk=OuterRef("person_id"))))
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+
+
+def published_reservations() -> QuerySet[Reservation]:
+    return (
+        Reservation.objects.filter(paragraph__in=open_paragraphs().values("pk"))
+        .select_related("person__party")
+        .annotate(person_public=Exists(published_persons().filter(pk=OuterRef("person_id"))))
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+
+
+def published_disqualifications() -> QuerySet[Disqualification]:
+    return (
+        Disqualification.objects.filter(paragraph__in=open_paragraphs().values("pk"))
+        .select_related("person__party", "substitute__party")
+        .annotate(
+            person_public=Exists(published_persons().filter(pk=OuterRef("person_id"))),
+            substitute_public=Exists(published_persons().filter(pk=OuterRef("substitute_id"))),
+        )
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+
+
+def paragraph_record_prefetch() -> list[Prefetch]:
+    """Prefetch a paragraph's public vote record onto `public_votes` (each with
+    `public_ballots`), `public_reservations` and `public_disqualifications`. Through the
+    selectors above, so a confidential or unpublished § gets empty lists whatever its rows."""
+    return [
+        Prefetch(
+            "votes",
+            queryset=published_votes().prefetch_related(
+                Prefetch("ballots", queryset=published_ballots(), to_attr="public_ballots")
+            ),
+            to_attr="public_votes",
+        ),
+        Prefetch("reservations", queryset=published_reservations(), to_attr="public_reservations"),
+        Prefetch(
+            "disqualifications", queryset=published_disqualifications(), to_attr="public_disqualifications"
+        ),
+    ]

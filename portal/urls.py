@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import anslag, feeds, pages, search
+from .views import anslag, feeds, open_data, pages, search
 
 app_name = "portal"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("protokoll/", pages.protokoll_list, name="protokoll_list"),
     path("protokoll/<int:pk>/", pages.protokoll, name="protokoll"),
     path("protokoll/<int:pk>/protokoll.pdf", pages.protokoll_pdf, name="protokoll_pdf"),
+    path("protokoll/<int:pk>/voteringar.csv", open_data.protokoll_votes_csv, name="protokoll_votes_csv"),
     path("protokoll/<int:pk>/paragrafer/<int:number>/", pages.paragraph, name="paragraph"),
     path(
         "protokoll/<int:pk>/paragrafer/<int:number>/protokollsutdrag.pdf",

@@ -15,7 +15,16 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests.portal_data import CANARIES, CANARY_CONFIDENTIAL, OPEN_DECISION, public_world
+from attendance.models import Ballot, Disqualification, Reservation, Vote
+from committees.models import Person
+from tests.portal_data import (
+    CANARIES,
+    CANARY_CONFIDENTIAL,
+    CANARY_DRAFT,
+    CANARY_FROZEN,
+    OPEN_DECISION,
+    public_world,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_ca")]
 
@@ -79,8 +88,38 @@ def crawl(client, start: list[str]) -> dict[str, str]:
     return seen
 
 
+VOTE_TABLES = ("vote", "ballot", "reservation", "disqualification")
+
+
+def _plant_vote_record(paragraph, canary: str) -> None:
+    """An omröstning with a ballot, a reservation and a jäv carrying `canary` in a §, as if
+    recorded before the protokoll was frozen: the lock triggers (audit/locks.py) are switched
+    off for the planting only, inside the test's transaction."""
+    person = Person.objects.filter(assignments__committee=paragraph.meeting.committee).first()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in VOTE_TABLES:
+                cursor.execute(f"ALTER TABLE attendance_{table} DISABLE TRIGGER USER")
+        vote = Vote(paragraph=paragraph, proposition_yes=canary, proposition_no=canary, result="ja")
+        (vote,) = Vote.objects.bulk_create([vote])
+        Ballot.objects.bulk_create([Ballot(vote=vote, person=person, choice=Ballot.Choice.YES)])
+        Reservation.objects.bulk_create([Reservation(paragraph=paragraph, person=person, text=canary)])
+        jäv = Disqualification(paragraph=paragraph, person=person, reason=canary)
+        Disqualification.objects.bulk_create([jäv])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before ALTER TABLE
+            for table in VOTE_TABLES:
+                cursor.execute(f"ALTER TABLE attendance_{table} ENABLE TRIGGER USER")
+
+
 def test_no_confidential_or_unpublished_string_reaches_any_public_page_pdf_feed_or_api(client):
     world = public_world()
+    # Votes in the confidential §, the draft and the frozen protokoll (the votes CSV and the
+    # OParl extension `paragraf:votes`), and an open vote in the open § so that both are offered.
+    _plant_vote_record(world.published.paragraphs.get(confidential=True), CANARY_CONFIDENTIAL)
+    _plant_vote_record(world.draft.paragraphs.first(), CANARY_DRAFT)
+    _plant_vote_record(world.frozen.paragraphs.first(), CANARY_FROZEN)
+    _plant_vote_record(world.published.paragraphs.get(confidential=False), "Bifall till motionen")
     start = [
         "/",
         reverse("portal:anslagstavla"),
@@ -97,6 +136,9 @@ def test_no_confidential_or_unpublished_string_reaches_any_public_page_pdf_feed_
         reverse("portal:protokoll", args=[world.frozen.pk]),
         reverse("portal:protokoll_pdf", args=[world.frozen.pk]),
         reverse("portal:meeting", args=[world.draft.pk]),
+        reverse("portal:protokoll_votes_csv", args=[world.published.pk]),
+        reverse("portal:protokoll_votes_csv", args=[world.draft.pk]),
+        reverse("portal:protokoll_votes_csv", args=[world.frozen.pk]),
     ]
     for word in ("motionen", "kultur", "personärende", "utkast", "ojusterat", "bilaga", *CANARIES):
         start.append(f"{reverse('portal:search')}?q={word}")
@@ -120,6 +162,8 @@ def test_no_confidential_or_unpublished_string_reaches_any_public_page_pdf_feed_
     assert reverse("portal:document", args=[world.public_document.pk]) in visited
     assert any(url.startswith("/oparl/v1.1/") and url != "/oparl/v1.1/" for url in visited)
     assert any("protokollsutdrag.pdf" in url for url in visited)
+    assert "Bifall till motionen" in pages[reverse("portal:protokoll_votes_csv", args=[world.published.pk])]
+    assert any('"paragraf:votes"' in text for url, text in pages.items() if url.startswith("/oparl/"))
     # Swedish stemming on PostgreSQL; SQLite's plain contains search needs the word itself.
     word = "motionen" if connection.vendor == "postgresql" else "kultur"
     assert "kultur för hälsa" in pages[f"{reverse('portal:search')}?q={word}"].lower()
@@ -131,9 +175,7 @@ def test_unpublished_protokoll_and_their_pdfs_answer_404(client):
         assert client.get(reverse("portal:protokoll", args=[meeting.pk])).status_code == 404
         assert client.get(reverse("portal:protokoll_pdf", args=[meeting.pk])).status_code == 404
         paragraph = meeting.paragraphs.first()
-        assert (
-            client.get(reverse("portal:paragraph", args=[meeting.pk, paragraph.number])).status_code == 404
-        )
+        assert client.get(reverse("portal:paragraph", args=[meeting.pk, paragraph.number])).status_code == 404
     secret = world.published.paragraphs.get(confidential=True)
     url = reverse("portal:protokollsutdrag", args=[world.published.pk, secret.number])
     assert client.get(url).status_code == 404

@@ -1,28 +1,46 @@
 """ICS calendars of the public meeting calendar, and Atom feeds of protokoll and anslag.
 
-Both read through `portal.published` only. A cancelled meeting is not on the public calendar
-(`calendar_meetings()` leaves it out), so it disappears from a subscribed calendar.
+Both read through `portal.published` only.
+
+Calendars (RFC 5545): one event per meeting built by `meetings.ical.meeting_event` (the same
+builder as the kallelse invitation), with DTEND, DTSTAMP and LAST-MODIFIED at the meeting's
+last change and SEQUENCE = `Meeting.version`. A cancelled meeting stays on the calendar as
+STATUS:CANCELLED for `CANCELLED_KEPT_DAYS` after its date; a past meeting is described by
+what happened (protokoll justerat with its link, cancelled, or awaiting its protokoll).
+
+Feeds (RFC 4287): the organisation is the feed's author and each entry's committee its
+author; ids are permanent absolute URLs under `PARAGRAF_BASE_URL`; each entry's `updated` is
+when it last changed, and the feed's `updated` the latest of them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from urllib.parse import urlsplit
 
-import icalendar
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from config.downloads import file_response
-from portal.published import anslag_all, calendar_meetings, published_committees, published_meetings
+from meetings import ical
+from meetings.models import Anslag, Meeting
+from portal.published import (
+    anslag_all,
+    calendar_events,
+    published_committees,
+    published_meetings,
+    published_organisations,
+)
 
 # --- ICS calendars -------------------------------------------------------------------------------
 
@@ -34,37 +52,44 @@ def meeting_calendar_uid(meeting) -> str:
     return f"sammantrade-{meeting.pk}@{host}"
 
 
+def _event_description(meeting, *, published: set[int], request) -> tuple[str, str]:
+    """(description, url) of a meeting's public event: what happened once it is past."""
+    local = timezone.localtime
+    if meeting.status == Meeting.Status.CANCELLED:
+        url = request.build_absolute_uri(reverse("portal:committee", args=[meeting.committee.slug]))
+        return _("The meeting is cancelled."), url
+    url = request.build_absolute_uri(reverse("portal:meeting", args=[meeting.pk]))
+    if meeting.pk in published:
+        text = _("The meeting was held. The protokoll was justerat on %(date)s: %(url)s") % {
+            "date": f"{local(meeting.last_justerat):%Y-%m-%d}",
+            "url": request.build_absolute_uri(reverse("portal:protokoll", args=[meeting.pk])),
+        }
+        return text, url
+    if ical.meeting_end(meeting) < timezone.now():
+        return _("The meeting date has passed; the protokoll is not yet justerat. %(url)s") % {
+            "url": url
+        }, url
+    return _("The meeting's page: %(url)s") % {"url": url}, url
+
+
 def meetings_ics(*, meetings, name: str, request) -> bytes:
     """An iCalendar file (a published calendar, no METHOD) with one event per meeting, in
-    Europe/Stockholm time, each linking to the meeting's public page."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Paragraf//Nämndadministration//SV")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    stamp = timezone.now()
-    days = []
+    Europe/Stockholm time, each linking to the meeting's public page (its protokoll once
+    justerat, the committee's page once cancelled)."""
+    calendar = ical.calendar_new(name=name)
+    meetings = list(ical.meetings_with_last_change(meetings))
+    published = set(published_meetings().filter(pk__in=[m.pk for m in meetings]).values_list("pk", flat=True))
     for meeting in meetings:
-        start = timezone.localtime(meeting.start)
-        days.append(start.date())
-        event = icalendar.Event()
-        event.add("uid", meeting_calendar_uid(meeting))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", start)
-        if meeting.end:
-            event.add("dtend", timezone.localtime(meeting.end))
-        event.add("summary", f"{meeting.committee.name} sammanträde")
-        if meeting.location:
-            event.add("location", meeting.location)
-        url = request.build_absolute_uri(reverse("portal:meeting", args=[meeting.pk]))
-        event.add("url", url)
-        event.add("description", url)
-        event.add("status", "CONFIRMED")
-        calendar.add_component(event)
-    if days:
-        calendar.add_missing_timezones(
-            first_date=min(days) - timedelta(days=366), last_date=max(days) + timedelta(days=366)
+        description, url = _event_description(meeting, published=published, request=request)
+        event = ical.meeting_event(
+            meeting=meeting,
+            uid=meeting_calendar_uid(meeting),
+            summary=f"{meeting.committee.name} sammanträde",
+            description=description,
+            url=url,
         )
+        calendar.add_component(event)
+    ical.calendar_add_timezones(calendar, [timezone.localtime(m.start).date() for m in meetings])
     return calendar.to_ical()
 
 
@@ -75,7 +100,7 @@ def _ics_response(content: bytes, filename: str) -> HttpResponse:
 
 @require_safe
 def calendar_all(request):
-    meetings = calendar_meetings().order_by("start", "pk")
+    meetings = calendar_events().order_by("start", "pk")
     content = meetings_ics(meetings=meetings, name=_("Meetings"), request=request)
     return _ics_response(content, "kalender.ics")
 
@@ -83,7 +108,7 @@ def calendar_all(request):
 @require_safe
 def calendar_committee(request, slug):
     committee = get_object_or_404(published_committees(), slug=slug)
-    meetings = calendar_meetings().filter(committee=committee).order_by("start", "pk")
+    meetings = calendar_events().filter(committee=committee).order_by("start", "pk")
     return _ics_response(
         meetings_ics(meetings=meetings, name=committee.name, request=request), "kalender.ics"
     )
@@ -98,12 +123,44 @@ def _local_day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class ProtokollFeed(Feed):
-    """Newly justerade protokoll, newest justering first."""
+def permanent_url(path: str) -> str:
+    """An absolute URL under the configured public address: a feed's or an entry's atom:id,
+    the same whichever host name a reader used."""
+    return settings.PARAGRAF_BASE_URL.rstrip("/") + path
+
+
+class PublicFeed(Feed):
+    """An Atom feed whose author is the organisation and each entry's author its committee."""
 
     feed_type = Atom1Feed
+    feed_path = ""  # the feed's own URL name
+
+    def feed_guid(self):
+        return permanent_url(reverse(self.feed_path))
+
+    def author_name(self):
+        names = list(published_organisations().order_by("name").values_list("name", flat=True))
+        return ", ".join(names) or "Paragraf"
+
+    def _committee(self, item):
+        return item.committee
+
+    def item_author_name(self, item):
+        return self._committee(item).name
+
+    def item_author_link(self, item):
+        return permanent_url(reverse("portal:committee", args=[self._committee(item).slug]))
+
+    def item_guid(self, item):
+        return permanent_url(self.item_link(item))
+
+
+class ProtokollFeed(PublicFeed):
+    """Newly justerade protokoll, newest justering first."""
+
     title = gettext_lazy("Protokoll")
     subtitle = gettext_lazy("Justerade protokoll, newest first.")
+    feed_path = "portal:protokoll_feed"
 
     def link(self):
         return reverse("portal:protokoll_list")
@@ -132,21 +189,29 @@ class ProtokollFeed(Feed):
         return timezone.localtime(meeting.justering.completed_at)
 
     def item_updateddate(self, meeting):
+        # A justerat protokoll is locked: it changes no more after its justering.
         return timezone.localtime(meeting.justering.completed_at)
 
 
-class AnslagFeed(Feed):
-    """Anslag on the digital anslagstavla, newest posted first."""
+class AnslagFeed(PublicFeed):
+    """Anslag on the digital anslagstavla, newest posted first. `published` is the day it was
+    posted; `updated` the moment it was last saved (its audit history), so two anslag posted
+    on the same day still differ."""
 
-    feed_type = Atom1Feed
     title = gettext_lazy("Anslagstavla")
     subtitle = gettext_lazy("Anslag on the digital anslagstavla, newest first.")
+    feed_path = "portal:anslag_feed"
 
     def link(self):
         return reverse("portal:anslagstavla")
 
     def items(self):
-        return anslag_all().order_by("-posted_on", "-pk")[:FEED_LENGTH]
+        history = Anslag.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
+        return (
+            anslag_all()
+            .annotate(last_saved=Subquery(history.values("history_date")[:1], output_field=DateTimeField()))
+            .order_by("-posted_on", "-pk")[:FEED_LENGTH]
+        )
 
     def item_title(self, anslag):
         return anslag.title
@@ -157,7 +222,8 @@ class AnslagFeed(Feed):
             "posted": anslag.posted_on.isoformat(),
             "down": anslag.take_down_on.isoformat(),
         }
-        return f"{dates}\n\n{anslag.body}" if anslag.body else dates
+        text = f"{dates}\n\n{anslag.body}" if anslag.body else dates
+        return linebreaks(escape(text))
 
     def item_link(self, anslag):
         return reverse("portal:anslag", args=[anslag.pk])
@@ -166,7 +232,8 @@ class AnslagFeed(Feed):
         return _local_day_start(anslag.posted_on)
 
     def item_updateddate(self, anslag):
-        return _local_day_start(anslag.posted_on)
+        changed = [anslag.last_saved, anslag.taken_down_at]
+        return timezone.localtime(max(c for c in changed if c)) if any(changed) else self.item_pubdate(anslag)
 
 
 protokoll_feed = ProtokollFeed()

@@ -169,6 +169,12 @@ def protokoll(request: HttpRequest, pk: int) -> HttpResponse:
     """A justerat protokoll as an accessible page; confidential paragraphs masked."""
     meeting = _published_meeting(pk)
     context = protokoll_public_context(meeting=meeting)
+    # The open §§' votes, reservationer and jäv as CSV, offered when there are any.
+    context["has_vote_record"] = any(
+        row.get("votes") or row.get("reservations") or row.get("disqualifications")
+        for row in context["all_paragraphs"]
+        if not row["hidden"]
+    )
     return render(request, "portal/protokoll.html", context)
 
 
