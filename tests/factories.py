@@ -249,10 +249,11 @@ class ParagraphFactory(factory.django.DjangoModelFactory):
 def publish_protokoll(meeting, *, justerat_at, status=Meeting.Status.POSTED):
     """Mark a meeting's protokoll justerat (a completed justering) without rendering or signing:
     enough for the public selectors. Add its paragraphs first: a justerat protokoll is locked."""
-    justering, _created = Justering.objects.update_or_create(
-        meeting=meeting, defaults={"completed_at": justerat_at}
-    )
+    justering, _created = Justering.objects.get_or_create(meeting=meeting)
+    # The signed file first: once the justering is complete, the database refuses to change it.
     store_signed_file(justering)
+    if justering.completed_at is None:
+        Justering.objects.filter(pk=justering.pk).update(completed_at=justerat_at)
     Meeting.objects.filter(pk=meeting.pk).update(status=status)
     meeting.refresh_from_db()
     return meeting
