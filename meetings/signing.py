@@ -36,7 +36,9 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import tempfile
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -498,6 +500,24 @@ class SignerBackend(ABC):
         """Return `pdf` sealed in `field_name` with the organisation's e-sigill."""
 
 
+def _stamp_font() -> Path:
+    """STAMP_FONT scaled to 1000 units per em, made once per machine. pyHanko writes a font's
+    glyph widths (/W) in the font's own units, which PDF reads as thousandths of an em: with
+    DejaVu's 2048 units the letters of a stamp stood twice as far apart as they should."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    scaled = Path(tempfile.gettempdir()) / f"paragraf-{STAMP_FONT.stem}-1000upem.ttf"
+    if not scaled.exists():
+        font = TTFont(str(STAMP_FONT))
+        if font["head"].unitsPerEm != 1000:
+            scale_upem(font, 1000)
+        partial = scaled.with_suffix(f".{os.getpid()}.tmp")
+        font.save(str(partial))
+        partial.replace(scaled)
+    return scaled
+
+
 def _stamp_style(*, name: str, seal: bool):
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.text import TextBoxStyle
@@ -510,7 +530,7 @@ def _stamp_style(*, name: str, seal: bool):
             text = _("Digitally signed by %(name)s\n%(ts)s")
     return TextStampStyle(
         stamp_text=text % {"name": name, "ts": "%(ts)s"},
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(STAMP_FONT))),
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(_stamp_font()))),
         timestamp_format="%Y-%m-%d %H:%M",
         border_width=0,
     )
