@@ -65,11 +65,11 @@ def held_meeting(committee, start, items, **fields) -> Meeting:
 
 def mark_justerat(meeting, *, status=Status.JUSTERAT) -> Meeting:
     """Justerat without the signing ceremony (the pages only read the state)."""
-    Meeting.objects.filter(pk=meeting.pk).update(status=status)
-    justering, _created = Justering.objects.update_or_create(
-        meeting=meeting, defaults={"completed_at": timezone.now()}
-    )
+    justering, _created = Justering.objects.get_or_create(meeting=meeting)
+    # The signed file first: once the justering is complete, the database refuses to change it.
     store_signed_file(justering)
+    Justering.objects.filter(pk=justering.pk, completed_at__isnull=True).update(completed_at=timezone.now())
+    Meeting.objects.filter(pk=meeting.pk).update(status=status)
     meeting.refresh_from_db()
     return meeting
 
@@ -227,7 +227,7 @@ def test_protokoll_list_finds_a_diarienummer_and_is_paginated(client, organ):
 
 
 def test_protokoll_page_shows_each_paragraph_of_a_justerat_meeting_and_404_for_draft_and_frozen(
-    client, organ
+    client, organ, signing_ca
 ):
     case = CaseFactory(year=2024, serial=3336)
     meeting = published_meeting(
@@ -244,10 +244,7 @@ def test_protokoll_page_shows_each_paragraph_of_a_justerat_meeting_and_404_for_d
         location="Regionens hus, sal A",
     )
     first, second = meeting.paragraphs.order_by("order")
-    # A secretary among the signers: the protokollsutdrag can be certified, so they are linked.
-    meeting.justering.signatures.create(
-        person=PersonFactory(), role="sekreterare", signed_at=timezone.now() - timedelta(days=1)
-    )
+    # The organisation's e-sigill certifies the protokollsutdrag (signing_ca), so they are linked.
     draft = held_meeting(organ, local(2024, 12, 13), [{"title": "Utkast"}])
     frozen = held_meeting(organ, local(2024, 11, 15), [{"title": "Fryst"}])
     Meeting.objects.filter(pk=frozen.pk).update(status=Status.READY_FOR_JUSTERING)
@@ -300,6 +297,7 @@ def test_protokoll_page_shows_attendance_votes_reservations_jav_justering_and_an
     Disqualification.objects.create(paragraph=paragraph, person=kerstin, reason="släkt")
     # The signature is made before the protokoll is justerat (then no signer can be added).
     justering = Justering.objects.create(meeting=meeting)
+    store_signed_file(justering)  # before its last signature: then the file is fixed
     signer = justering.signatures.create(
         person=kerstin, role="justerare", signed_at=timezone.now() - timedelta(days=1)
     )
@@ -391,8 +389,9 @@ def test_protokollsutdrag_of_a_confidential_paragraph_is_404(client, secret_meet
     assert not RenderedDocument.objects.filter(paragraph=secret).exists()
 
 
-def test_public_pdf_that_cannot_be_certified_is_not_served(client, secret_meeting):
-    """No secretary among the signers: nobody can certify the public version, so none is served."""
+def test_public_pdf_that_cannot_be_certified_is_not_served(client, secret_meeting, settings, tmp_path):
+    """No signing CA, so no e-sigill: nothing can certify the public version, so none is served."""
+    settings.PARAGRAF_SIGNING_DIR = tmp_path / "no-signing-ca"
     response = client.get(reverse("portal:protokoll_pdf", args=[secret_meeting.pk]))
     assert response.status_code == 503
     assert not RenderedDocument.objects.filter(meeting=secret_meeting).exists()

@@ -344,8 +344,9 @@ def test_a_protokoll_becomes_searchable_when_it_is_justerat(
         meeting=meeting, committee=committee, year=2024, number=1, title="Kulturstrategi"
     )
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.READY_FOR_JUSTERING)
-    justering = Justering.objects.create(meeting=meeting, completed_at=timezone.now())
+    justering = Justering.objects.create(meeting=meeting)
     justering.signed_file.save("protokoll.pdf", ContentFile(b"%PDF-1.7 signed"))  # justerat needs it
+    Justering.objects.filter(pk=justering.pk).update(completed_at=timezone.now())  # then complete
     assert not hit_titles(search(client, q="Kulturstrategi"))
 
     with django_capture_on_commit_callbacks(execute=True):
