@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from committees.models import Assignment, Committee
+from meetings import signing
 from meetings.models import AgendaItemDocument, Meeting
 from oparl import mapping, views
 from oparl.records import records_refresh
@@ -160,10 +161,10 @@ def build_world() -> World:
         decision=f"<p>Beslut {CANARY_CONFIDENTIAL}</p>", summary=f"<p>{CANARY_CONFIDENTIAL}</p>",
     )  # fmt: skip
     publish_protokoll(published, justerat_at=local(2024, 10, 18, 15))
-    # A secretary signed: the public version (a § is confidential) can be certified, so it is linked.
-    published.justering.signatures.create(
-        person=PersonFactory(), role="sekreterare", signed_at=local(2024, 10, 17, 10)
-    )
+    # The public version (a § is confidential) is certified with the organisation's e-sigill,
+    # so it is linked once there is a signing CA.
+    if not signing.signing_ca_exists():
+        signing.signing_ca_create(organisation_name="Region Jönköpings län")
     AnslagFactory(committee=nämnd, meeting=published, title="Justerat protokoll ANA 2024-10-11")
 
     # A second published protokoll, of the utskott.

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 from weasyprint import HTML
@@ -235,7 +235,8 @@ def test_verifiera_and_verify_pdf_give_the_true_reason_for_each_tampered_file_as
     html = response.content.decode()
     row = SigningCertificate.objects.get(person=anna)
     assert response.context["result"]["valid"]
-    assert "Anna Berg" in html and row.serial in html and f"{row.issued_at:%Y-%m-%d}" in html
+    issued = f"{timezone.localtime(row.issued_at):%Y-%m-%d}"  # the page shows Swedish dates
+    assert "Anna Berg" in html and row.serial in html and issued in html
     assert row.account in html
     out = io.StringIO()
     path = tmp_path / "genuine.pdf"

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from attendance.models import Ballot, Vote
+from config.downloads import file_response
 from oparl.votes import OUTCOMES, vote_counts
 
 from ..published import open_paragraphs, paragraph_record_prefetch, published_meetings
@@ -125,9 +126,9 @@ def protokoll_votes_csv(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.DictWriter(output, fieldnames=COLUMNS, restval="", lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(vote_record_rows(meeting=meeting, request=request))
-    response = HttpResponse(
-        output.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8; header=present"
-    )
     name = f"voteringar-{meeting.committee.short_name}-{timezone.localtime(meeting.start):%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return file_response(
+        output.getvalue().encode("utf-8-sig"),
+        filename=name,
+        content_type="text/csv; charset=utf-8; header=present",
+    )
