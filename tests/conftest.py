@@ -131,7 +131,28 @@ def run_in_worker(celery_worker_process):
     try:
         yield run
     finally:
+        # Commits made while the test ran may have queued follow-up tasks (the OParl
+        # records refresh): let the worker finish them, or its open transaction
+        # deadlocks with the flush that ends the test.
+        _wait_until_worker_idle(app, celery_worker_process.hostname)
         app.conf.task_always_eager = previous
+
+
+def _wait_until_worker_idle(app, hostname: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = app.control.inspect(destination=[hostname], timeout=2)
+        busy = [
+            task
+            for answer in (inspect.active() or {}, inspect.reserved() or {}, inspect.scheduled() or {})
+            for tasks in answer.values()
+            for task in tasks
+        ]
+        with app.connection_for_read() as connection:
+            queued = connection.default_channel.client.llen(app.conf.task_default_queue or "celery")
+        if not busy and not queued:
+            return
+        time.sleep(0.2)
 
 
 # --- Browser ----------------------------------------------------------------
