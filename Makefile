@@ -27,6 +27,7 @@ LOCK   := requirements.lock
 help:
 	@echo "make demo   - install, migrate, load demo data, runserver on $(HOST):$(PORT)"
 	@echo "make test   - system packages + ruff + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
+	@echo "              in parallel (pytest-xdist; PYTEST_WORKERS=0 for one process)"
 	@echo "make lint   - ruff check"
 	@echo "make lock   - regenerate $(LOCK) from the current $(VENV)"
 	@echo "make bench  - run benchmarks/run.py (writes benchmarks/RESULTS.md)"

@@ -130,7 +130,16 @@ def write_results(results: dict, about: dict, started: datetime) -> None:
         notes = getattr(module, "NOTES", "")
         if notes:
             lines += [notes.strip(), ""]
-    RESULTS.write_text("\n".join(lines))
+    RESULTS.write_text("\n".join(lines) + _kept_sections())
+
+
+KEPT_HEADING = "## Test suite"  # written by hand (docs/testing.md): kept when the file is rewritten
+
+
+def _kept_sections() -> str:
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    start = text.find(KEPT_HEADING)
+    return "\n" + text[start:] if start >= 0 else ""
 
 
 def main(argv: list[str]) -> int:

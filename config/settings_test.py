@@ -3,9 +3,34 @@
 PBKDF2 costs most of a second per password on the test machine, and the suite creates users by
 the hundred (every factory user, every demo load), so tests hash with MD5. Nothing else changes:
 the tests run against the same settings the product runs with.
+
+With pytest-xdist (`make test` runs the suite in parallel, docs/testing.md) every worker process
+gw0, gw1, ... has its own test database (pytest-django's test_paragraf_gw0, ...). Here it also
+gets its own Redis database (broker, results and cache: number N for worker gwN) and its own
+local directory, so one worker's tasks, cache entries and files never reach another. The change
+is made in the environment, before the project's settings read it, so the Celery worker and the
+other subprocesses a test starts (they inherit the environment) use the same ones.
 """
 
-from .settings import *  # noqa: F403
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... or "" when serial
+
+if XDIST_WORKER:
+    _number = int(XDIST_WORKER.removeprefix("gw"))
+    # Redis has 16 databases; tests/test_faults_worker.py takes 8 + N for its private broker.
+    assert _number < 8, "at most 8 pytest-xdist workers (make test PYTEST_WORKERS=...)"
+    if os.environ.get("REDIS_URL"):
+        _parts = urlsplit(os.environ["REDIS_URL"])
+        os.environ["REDIS_URL"] = urlunsplit(_parts._replace(path=f"/{_number}"))
+    if os.environ.get("PARAGRAF_LOCAL_DIR"):
+        _local = Path(os.environ["PARAGRAF_LOCAL_DIR"])
+        if _local.name != XDIST_WORKER:  # not yet (a subprocess inherits the changed value)
+            os.environ["PARAGRAF_LOCAL_DIR"] = str(_local / XDIST_WORKER)
+
+from .settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -5,7 +5,8 @@
 #   2. a private PostgreSQL (initdb in a temp dir, 127.0.0.1, free port) and a
 #      private Redis (127.0.0.1, free port, no persistence)
 #   3. manage.py makemigrations --check --dry-run   (against that PostgreSQL)
-#   4. python -m pytest "$@"                          (DATABASE_URL/REDIS_URL exported)
+#   4. python -m pytest -n <workers> --dist loadfile "$@"   (DATABASE_URL/REDIS_URL exported),
+#      then the tests marked `serial` in a second, single-process pass
 #
 # The services and the temp dir are always removed on exit. The exit code is
 # pytest's (5, "no tests collected", counts as a failure), or 1 if only ruff or
@@ -15,6 +16,7 @@
 # otherwise it prints the apt-get command to run and stops).
 #
 # Usage: scripts/test-services.sh [pytest args...]    (make test ARGS="...")
+#        PYTEST_WORKERS=0 scripts/test-services.sh ...  (one process, everything in one pass)
 
 set -euo pipefail
 
@@ -145,10 +147,30 @@ log "manage.py makemigrations --check --dry-run"
 
 # --- pytest -----------------------------------------------------------------
 
-log "pytest $*"
+# In parallel (pytest-xdist, one process per core, at most 4: PYTEST_WORKERS=N to choose,
+# PYTEST_WORKERS=0 for one process), then the tests marked `serial` (they restart PostgreSQL)
+# alone. Each test file runs whole on one worker (--dist loadfile), so a module's fixtures (the
+# demo, the permission matrix's world) are built once. See docs/testing.md.
+WORKERS=${PYTEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
 set +e
-"$PY" -m pytest "$@"
-pytest_rc=$?
+if [ "$WORKERS" -gt 0 ]; then
+    log "pytest -n $WORKERS --dist loadfile $*"
+    "$PY" -m pytest -n "$WORKERS" --dist loadfile "$@"
+    parallel_rc=$?
+    log "pytest (the tests marked serial) $*"
+    PARAGRAF_TEST_SERIAL=1 "$PY" -m pytest "$@"
+    serial_rc=$?
+    # Exit code 5 (no tests collected) of one pass is fine when the other pass ran tests.
+    if [ "$parallel_rc" -eq 5 ] && [ "$serial_rc" -eq 5 ]; then pytest_rc=5
+    elif [ "$parallel_rc" -ne 0 ] && [ "$parallel_rc" -ne 5 ]; then pytest_rc=$parallel_rc
+    elif [ "$serial_rc" -ne 0 ] && [ "$serial_rc" -ne 5 ]; then pytest_rc=$serial_rc
+    else pytest_rc=0
+    fi
+else
+    log "pytest $*"
+    "$PY" -m pytest "$@"
+    pytest_rc=$?
+fi
 set -e
 
 if [ "$pytest_rc" -eq 5 ]; then

@@ -7,7 +7,9 @@ run tasks in-process. Tests that must prove something about the real worker use
 `live_server`.
 """
 
+import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +25,57 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# --- Parallel runs (pytest-xdist) -------------------------------------------------------------
+#
+# `make test` runs the suite in worker processes gw0, gw1, ... (docs/testing.md). Each has its
+# own test database (pytest-django), Redis database and local directory (config/settings_test.py),
+# media and signing directories (private_file_dirs below: tmp_path_factory is per worker) and
+# Celery worker (celery_worker_process: it inherits all of these). Tests marked `serial` restart
+# a service every process shares (PostgreSQL): they run after the parallel ones, alone
+# (scripts/test-services.sh runs them in a second pass with PARAGRAF_TEST_SERIAL=1).
+
+
+def xdist_worker_number() -> int:
+    """N for the pytest-xdist worker gwN; 0 in a serial run."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+def pytest_collection_modifyitems(config, items):
+    _demo_tests_last(items)
+    serial_pass = os.environ.get("PARAGRAF_TEST_SERIAL") == "1"
+    in_xdist_worker = hasattr(config, "workerinput")
+    if not serial_pass and not in_xdist_worker:
+        return  # a serial run runs everything
+    keep, deselected = [], []
+    for item in items:
+        is_serial = item.get_closest_marker("serial") is not None
+        (keep if is_serial == serial_pass else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = keep
+
+
+def _demo_tests_last(items) -> None:
+    """A module's tests that use `demo_loaded` run after all its other tests (kept in the order
+    pytest-django gave them): those never see the demo, and its transaction=True tests (which
+    commit and flush) never run inside the demo's transaction, also when pytest-xdist runs the
+    whole file in one go."""
+
+    def uses_demo(item) -> bool:
+        return "demo_loaded" in item.fixturenames
+
+    last_other = {item.path: index for index, item in enumerate(items) if not uses_demo(item)}
+    ordered, waiting = [], {}
+    for index, item in enumerate(items):
+        if uses_demo(item) and last_other.get(item.path, -1) > index:
+            waiting.setdefault(item.path, []).append(item)
+            continue
+        ordered.append(item)
+        if last_other.get(item.path) == index:
+            ordered.extend(waiting.pop(item.path, []))
+    items[:] = ordered
+
 
 # --- Celery -----------------------------------------------------------------
 
@@ -222,6 +275,98 @@ def signing_ca(private_file_dirs):
 
     signing.signing_ca_create(organisation_name="Region Jönköpings län")
     return signing
+
+
+# --- The demo ---------------------------------------------------------------------------------
+
+# What `load_demo` leaves, taken after its first run in this process (PostgreSQL only): every
+# table's rows (COPY, binary) and a copy of the files it wrote. Loading takes a minute of CPU
+# (some fifty handlingar rendered, twelve protokoll rendered and signed); restoring, a second.
+_demo_snapshot: dict | None = None
+
+
+def _demo_tables(connection) -> list[str]:
+    with connection.cursor() as cursor:
+        return sorted(
+            name for name in connection.introspection.table_names(cursor) if name != "django_migrations"
+        )
+
+
+def _demo_snapshot_take(connection, media: Path) -> dict:
+    tables = _demo_tables(connection)
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            with cursor.cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy:
+                rows[table] = b"".join(bytes(block) for block in copy)
+    return {"tables": tables, "rows": rows, "media": media}
+
+
+def _demo_snapshot_restore(connection, snapshot: dict) -> None:
+    """Replace every table's rows by the snapshot's, inside the caller's transaction. Triggers
+    (the protokoll locks) and foreign-key checks are off while the rows go in, as for a restore;
+    sequences are moved past the restored ids (never back: they are not transactional)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    quoted = ", ".join(f'"{table}"' for table in snapshot["tables"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"TRUNCATE {quoted}")
+        for table in snapshot["tables"]:
+            with cursor.cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
+                copy.write(snapshot["rows"][table])
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE "
+            "table_schema = current_schema() AND (is_identity = 'YES' OR column_default LIKE 'nextval%')"
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(
+                f'SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence(%s, %s) AS s, MAX("{column}") AS m '
+                f'FROM "{table}") AS t WHERE m IS NOT NULL AND m >= nextval(s)',
+                [f'"{table}"', column],
+            )
+    ContentType.objects.clear_cache()  # the snapshot's content types may have other ids
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker, private_file_dirs, tmp_path_factory):
+    """The demo of `manage.py load_demo`, for the test module, inside a transaction that is
+    rolled back after the module's last test.
+
+    Each test runs inside it in a savepoint of its own (pytest-django's django_db), so what one
+    test changes is undone before the next, and the demo is gone before the next module. The
+    module has its own copy of the demo's files (MEDIA_ROOT). The module's tests that use it run
+    after its other tests (pytest_collection_modifyitems), so those never see the demo. Not for
+    tests marked django_db(transaction=True): they commit and flush.
+
+    On PostgreSQL the command runs once per test process; later modules get its rows back from
+    a snapshot (COPY) and its files copied, the same demo in a second instead of a minute.
+    tests/test_load_demo.py runs the command itself.
+    """
+    global _demo_snapshot
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import override_settings
+
+    module_media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock(), transaction.atomic():
+        if _demo_snapshot is not None:
+            _demo_snapshot_restore(connection, _demo_snapshot)
+        else:
+            source = tmp_path_factory.mktemp("demo-media-loaded")
+            with override_settings(MEDIA_ROOT=source):
+                call_command("load_demo", stdout=io.StringIO())
+            if connection.vendor == "postgresql":
+                _demo_snapshot = _demo_snapshot_take(connection, source)
+        shutil.copytree(
+            _demo_snapshot["media"] if _demo_snapshot else source, module_media, dirs_exist_ok=True
+        )
+        with override_settings(MEDIA_ROOT=module_media):
+            yield module_media
+        transaction.set_rollback(True)
+    ContentType.objects.clear_cache()
 
 
 # --- The public page cache --------------------------------------------------------------------

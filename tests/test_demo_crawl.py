@@ -1,7 +1,7 @@
 """Nothing the demo publishes links to something that does not exist.
 
-The demo is loaded once for the module (inside a transaction rolled back at the end, as in
-tests/test_load_demo.py). A crawler starts from the public start page, the anslagstavla, the
+The demo is loaded once for the module (inside a transaction rolled back at the end:
+conftest's demo_loaded). A crawler starts from the public start page, the anslagstavla, the
 protokoll list, the Atom feeds, the calendar and the OParl System object, and follows every
 internal link: href/src in HTML, links in Atom, URLs in ICS, and every URL in OParl's JSON
 (object ids, lists and their `next` pages, `web`, a File's `accessUrl`/`downloadUrl`). Each must
@@ -10,7 +10,6 @@ answer 200 with the content type it claims: a PDF link gives application/pdf sta
 demo/data/README.md) must not show on any of it.
 """
 
-import io
 import json
 import re
 import subprocess
@@ -20,8 +19,6 @@ from html import unescape
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
@@ -38,12 +35,8 @@ ICS_URL = re.compile(r"^(?:URL|ATTACH)[^:]*:(.+)$", re.M)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def demo(django_db_setup, django_db_blocker):
-    """The demo, loaded once and rolled back after the module's tests."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
+def demo(demo_loaded):
+    """The demo, once for the module and rolled back after its tests (conftest's demo_loaded)."""
 
 
 def internal(url: str, base: str) -> str | None:

@@ -24,6 +24,7 @@ from tests.factories import (
 )
 
 pytestmark = [
+    pytest.mark.serial,  # a restart ends every test process's connections: run alone (conftest)
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="restarts PostgreSQL"),
 ]

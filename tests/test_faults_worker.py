@@ -33,7 +33,7 @@ from config.celery import app as celery_app
 from meetings import dispatch as kallelse_dispatch
 from meetings.models import KallelseDelivery, KallelseDispatch, Meeting, RenderedDocument
 from meetings.tasks import render_kallelse
-from tests.conftest import PROJECT_DIR, WorkerProcess, _database_url_for
+from tests.conftest import PROJECT_DIR, WorkerProcess, _database_url_for, xdist_worker_number
 from tests.factories import (
     AgendaItemFactory,
     AssignmentFactory,
@@ -51,7 +51,9 @@ pytestmark = [
     ),
 ]
 
-BROKER_DB = 7  # a Redis database no other worker of the test run listens to
+# A Redis database no other worker of the test run listens to (the pytest-xdist worker gwN
+# uses database N: config/settings_test.py).
+BROKER_DB = 8 + xdist_worker_number()
 WAIT = 40  # seconds; each step takes one or two
 
 

@@ -9,7 +9,6 @@ import pikepdf
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 
 from cases.documents import agenda_item_attach_document, document_upload
@@ -45,8 +44,13 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def demo(media):
-    call_command("load_demo", stdout=io.StringIO())
+def demo_media(demo_loaded, settings):
+    """Where the demo's files are (the session's media directory)."""
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def demo(demo_loaded):
     meeting = Meeting.objects.get(committee__short_name="ANA", start=local(2022, 10, 12))
     # The demo leaves the meeting held, with the lists it generated before the kallelse. These
     # tests generate them: the meeting as it was before, kallelse sent and no list yet.
@@ -125,22 +129,22 @@ def test_remiss_list_shows_the_committees_remisser_with_the_seeds_columns(demo):
     assert item.attachments.first().document == document
 
 
-def test_generating_again_with_the_same_rows_changes_nothing(demo, media):
+def test_generating_again_with_the_same_rows_changes_nothing(demo, demo_media):
     item = demo_item(demo, GeneratedList.DELEGATED_DECISIONS)
     demo_item(demo, GeneratedList.REMISSER)
     first = meeting_generate_lists(meeting=demo)
-    files, documents = stored_files(media), Document.objects.count()
+    files, documents = stored_files(demo_media), Document.objects.count()
 
     again = meeting_generate_lists(meeting=demo)
 
     assert len(first) == 2 and again == first
     assert Document.objects.count() == documents
-    assert stored_files(media) == files
+    assert stored_files(demo_media) == files
     assert item.attachments.count() == 1
 
 
 def test_a_new_decision_replaces_the_previous_list_and_keeps_it_first(
-    demo, media, django_capture_on_commit_callbacks
+    demo, demo_media, django_capture_on_commit_callbacks
 ):
     item = demo_item(demo, GeneratedList.DELEGATED_DECISIONS)
     first = agenda_item_generate_list(agenda_item=item)
@@ -165,7 +169,7 @@ def test_a_new_decision_replaces_the_previous_list_and_keeps_it_first(
 
     assert second.pk != first.pk
     assert not Document.objects.filter(pk=first.pk).exists()
-    assert not (media / first.file.name).exists()  # the replaced list leaves no file behind
+    assert not (demo_media / first.file.name).exists()  # the replaced list leaves no file behind
     assert "2022.12999" in pdf_text(second) and "§10/2022" in pdf_text(second)
     assert [link.document for link in item.attachments.order_by("order", "id")] == [second, uploaded]
     assert DelegatedDecision.objects.get(registration_id="2022.12999").reported_at_meeting == demo

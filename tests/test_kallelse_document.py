@@ -9,7 +9,6 @@ import subprocess
 import pikepdf
 import pytest
 from django.core.files.base import ContentFile
-from django.core.management import call_command
 
 from cases.models import Document
 from committees.models import Assignment
@@ -142,8 +141,7 @@ def items(meeting):
 # --- What the kallelse says ---------------------------------------------------------------------
 
 
-def test_demo_kallelse_lists_every_item_its_diarienummer_and_everyone_summoned():
-    call_command("load_demo", stdout=io.StringIO())
+def test_demo_kallelse_lists_every_item_its_diarienummer_and_everyone_summoned(demo_loaded):
     meeting = Meeting.objects.get(committee__short_name="ANA", start=local(2022, 10, 12, 10, 0))
 
     text = pdf_text(read(kallelse_get_or_render(meeting=meeting)))

@@ -11,7 +11,6 @@ import subprocess
 
 import pikepdf
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 
 from cases.models import Document
@@ -35,9 +34,8 @@ def read(field) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def documents(django_db_setup, django_db_blocker, private_file_dirs):
+def documents(demo_loaded, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=io.StringIO())
         ana = Meeting.objects.get(committee__short_name="ANA", start__date="2022-10-12")
         forum = Meeting.objects.get(committee__name="Kommunalt forum", start__date="2024-10-11")
         paragraph = forum.paragraphs.order_by("number").first()

@@ -8,7 +8,6 @@ import subprocess
 
 import pikepdf
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.urls import path, reverse
 from django.utils import translation
@@ -69,14 +68,13 @@ def sv(context: str, message: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(demo_loaded, django_db_blocker):
     """The demo's two Kommunalt forum protokoll rendered once, with what they must contain.
 
-    The demo is loaded in a transaction that is rolled back, so the tests share the PDFs
-    without sharing database rows.
+    The demo is loaded in a transaction that is rolled back (conftest's demo_loaded), so the
+    tests share the PDFs without sharing database rows.
     """
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", stdout=io.StringIO())
         october = Meeting.objects.get(committee__name="Kommunalt forum", start__date="2024-10-11")
         december = Meeting.objects.get(committee__name="Kommunalt forum", start__date="2024-12-13")
         rendered = protokoll_render(meeting=october)

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -158,9 +157,7 @@ def test_every_register_exports(client, committee, name):
         assert f"{name}-" in response["Content-Disposition"]
 
 
-def test_demo_motion_case_page_shows_its_whole_path(client, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=io.StringIO())
+def test_demo_motion_case_page_shows_its_whole_path(client, demo_loaded):
     case = Case.objects.get(prefix="RJL", year=2021, serial=1342)
     client.force_login(secretary_of(*{item.meeting.committee for item in case.agenda_items.all()}))
 

@@ -379,10 +379,7 @@ def test_on_postgresql_there_is_no_simple_search_notice(client, committee):
     assert 'id="simple-search-notice"' not in search(client, q="budget").content.decode()
 
 
-def test_the_demo_finds_the_motion_kultur_for_halsa(client):
-    from django.core.management import call_command
-
-    call_command("load_demo", verbosity=0)
+def test_the_demo_finds_the_motion_kultur_for_halsa(client, demo_loaded):
     html = search(client, q="motionen").content.decode()
     assert "Kultur för hälsa" in html
     html = search(client, q="RJL 2021/1342").content.decode()
