@@ -4,13 +4,18 @@ that brings it (cases.W001 LibreOffice, portal.W001 pdftotext), with every `mana
 `make test` and `make demo` have them) the project's check is clean."""
 
 import io
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+ROOT = Path(__file__).resolve().parent.parent
 TOOL_CHECKS = {"cases.W001", "portal.W001"}
 
 
@@ -80,3 +85,25 @@ def test_with_the_programs_installed_the_check_is_clean():
     out = io.StringIO()
     call_command("check", fail_level="WARNING", stdout=out, stderr=io.StringIO())
     assert "no issues" in out.getvalue()
+
+
+def test_a_deliberately_missing_program_is_silenced_by_the_environment(empty_path):
+    """As in the Docker image built without LibreOffice: DJANGO_SILENCED_SYSTEM_CHECKS=cases.W001."""
+    env = {
+        **os.environ,
+        "DJANGO_SILENCED_SYSTEM_CHECKS": "cases.W001",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--tag", "tools"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    report = result.stdout + result.stderr
+    assert "cases.W001" not in report
+    assert "(portal.W001) pdftotext was not found" in report
+    assert "1 silenced" in report
