@@ -317,6 +317,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     # The anslagstavla: take down what is due (its appeal period over), alert about unposted protokoll.
+    # The tasks live in meetings/anslag/tasks.py under the names they were first registered with.
     "portal.take_down_due_anslag": {"task": "portal.anslag_tasks.take_down_due_anslag", "schedule": 3600.0},
     "portal.alert_unposted_protokoll": {
         "task": "portal.anslag_tasks.alert_unposted_protokoll",

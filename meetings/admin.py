@@ -21,8 +21,19 @@ from cases.registers import agenda_item_generate_list
 from committees.models import Assignment, Person
 from committees.scoping import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, scope_form_fields
 from config.downloads import file_response
+from meetings.anslag.rules import (
+    NOTICE_KINDS,
+    anslag_notice_check,
+    anslag_post,
+    anslag_post_delegation_list,
+    anslag_post_notice,
+)
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_unfreeze
+from meetings.services.agenda import agenda_add_standard_items
+from meetings.services.lifecycle import meeting_hold, meeting_mark_summoned, meeting_start_agenda
+from meetings.services.paragraphs import ParagraphConflict, paragraph_update, protokoll_create_draft
 
-from . import dispatch, services, signing
+from . import dispatch, signing
 from .models import (
     AgendaItem,
     AgendaItemDocument,
@@ -100,7 +111,7 @@ def _run_step(modeladmin, request, queryset, step, done_message):
 def _freeze(modeladmin, request, meeting, *, warn: bool = True) -> bool:
     """Send one protokoll for justering, telling the secretary who is e-mailed and who cannot be."""
     try:
-        services.protokoll_freeze(meeting=meeting, by=request.user)
+        protokoll_freeze(meeting=meeting, by=request.user)
     except (ValidationError, signing.SigningError) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         modeladmin.message_user(request, f"{meeting}: {text}", level=messages.ERROR)
@@ -268,7 +279,7 @@ class MeetingAdmin(HistoryAdmin):
     def add_standard_items(self, request, queryset):
         for meeting in queryset:
             try:
-                added = services.agenda_add_standard_items(meeting=meeting)
+                added = agenda_add_standard_items(meeting=meeting)
             except ValidationError as error:
                 self.message_user(request, f"{meeting}: {' '.join(error.messages)}", level=messages.ERROR)
             else:
@@ -281,19 +292,19 @@ class MeetingAdmin(HistoryAdmin):
 
     @admin.action(description=_("Start drafting the agenda"))
     def start_agenda(self, request, queryset):
-        _run_step(self, request, queryset, services.meeting_start_agenda, _("agenda drafted."))
+        _run_step(self, request, queryset, meeting_start_agenda, _("agenda drafted."))
 
     @admin.action(description=_("Mark the kallelse as sent"))
     def mark_summoned(self, request, queryset):
-        _run_step(self, request, queryset, services.meeting_mark_summoned, _("kallelse sent."))
+        _run_step(self, request, queryset, meeting_mark_summoned, _("kallelse sent."))
 
     @admin.action(description=_("Mark the meeting as held"))
     def mark_held(self, request, queryset):
-        _run_step(self, request, queryset, services.meeting_hold, _("held."))
+        _run_step(self, request, queryset, meeting_hold, _("held."))
 
     @admin.action(description=_("Create the protokoll draft from the agenda"))
     def create_protokoll_draft(self, request, queryset):
-        _run_step(self, request, queryset, services.protokoll_create_draft, _("protokoll drafted."))
+        _run_step(self, request, queryset, protokoll_create_draft, _("protokoll drafted."))
 
     @admin.action(description=_("Send the protokoll for justering"))
     def freeze_protokoll(self, request, queryset):
@@ -310,8 +321,8 @@ class MeetingAdmin(HistoryAdmin):
         return HttpResponseRedirect(reverse("admin:meetings_meeting_signers", args=[queryset.get().pk]))
 
     def signers_view(self, request, pk):
-        """Choose who justerar the protokoll (`services.protokoll_set_signers`), and optionally
-        send it for justering at once (`services.protokoll_freeze`)."""
+        """Choose who justerar the protokoll (`protokoll_set_signers`), and optionally
+        send it for justering at once (`protokoll_freeze`)."""
         meeting = get_object_or_404(self.get_queryset(request).select_related("committee"), pk=pk)
         if not self.has_change_permission(request, meeting):
             raise Http404
@@ -321,7 +332,7 @@ class MeetingAdmin(HistoryAdmin):
             scope_form_fields(form, request.user)
             if form.is_valid():
                 try:
-                    services.protokoll_set_signers(meeting=meeting, **form.signers())
+                    protokoll_set_signers(meeting=meeting, **form.signers())
                 except ValidationError as error:
                     form.add_error(None, error)
                 else:
@@ -374,20 +385,20 @@ class MeetingAdmin(HistoryAdmin):
             )
 
         def reopen(*, meeting, by):
-            return services.protokoll_unfreeze(meeting=meeting, by=by, reason=reason)
+            return protokoll_unfreeze(meeting=meeting, by=by, reason=reason)
 
         _run_step(self, request, queryset, reopen, _("reopened."))
         return None
 
     @admin.action(description=_("Post the anslag on the anslagstavla"))
     def post_anslag(self, request, queryset):
-        _run_step(self, request, queryset, services.anslag_post, _("anslag posted."))
+        _run_step(self, request, queryset, anslag_post, _("anslag posted."))
 
     @admin.action(description=_("Post the delegationsbeslut list on the anslagstavla"))
     def post_delegation_list(self, request, queryset):
         for meeting in queryset:
             try:
-                services.anslag_post_delegation_list(meeting=meeting)
+                anslag_post_delegation_list(meeting=meeting)
             except ValidationError as error:
                 self.message_user(request, f"{meeting}: {' '.join(error.messages)}", level=messages.ERROR)
             else:
@@ -580,7 +591,7 @@ class AgendaTemplateItemAdmin(ScopedModelAdmin):
 class ParagraphAdminForm(forms.ModelForm):
     """The § form carries the version it was loaded at (a hidden field). Saving over a newer
     version is refused with both texts shown; the next save is then made knowingly over
-    the saved text (optimistic locking, see `services.paragraph_update`)."""
+    the saved text (optimistic locking, see `paragraph_update`)."""
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -687,12 +698,12 @@ class ParagraphAdmin(HistoryAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        services.paragraph_update(paragraph=obj, version=form.cleaned_data["loaded_version"])
+        paragraph_update(paragraph=obj, version=form.cleaned_data["loaded_version"])
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.ParagraphConflict:
+        except ParagraphConflict:
             # Another save came between the form's check and ours: nothing was written (the
             # transaction rolled back). Shown again, the form's check now finds the conflict.
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -880,11 +891,11 @@ class JusteringAdmin(HistoryAdmin):
 
 class AnslagNoticeForm(forms.ModelForm):
     """A notice to post (delegationsbeslut, sammanträde, other). The service decides the days:
-    see `services.anslag_notice_check`."""
+    see `anslag_notice_check`."""
 
     kind = forms.ChoiceField(
         label=_("kind"),
-        choices=[(kind.value, kind.label) for kind in services.NOTICE_KINDS],
+        choices=[(kind.value, kind.label) for kind in NOTICE_KINDS],
         help_text=_(
             "Delegationsbeslut stay up for the appeal period (three weeks, to the next working day); "
             "a sammanträde until the day after the meeting; another notice until the day you choose."
@@ -914,7 +925,7 @@ class AnslagNoticeForm(forms.ModelForm):
         if self.errors:
             return data
         # The service's rules, so that a refusal is shown on the form (a non-field error).
-        services.anslag_notice_check(
+        anslag_notice_check(
             committee=data["committee"],
             kind=data["kind"],
             title=data.get("title", ""),
@@ -981,7 +992,7 @@ class AnslagAdmin(HistoryAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         data = form.cleaned_data
-        posted = services.anslag_post_notice(
+        posted = anslag_post_notice(
             committee=data["committee"],
             kind=data["kind"],
             title=data["title"],

@@ -39,10 +39,10 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from committees.models import Assignment, Person
+from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_mark_summoned
 
 from . import ical
 from .models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
-from .services import TransitionError, _lock_meeting, _require, meeting_mark_summoned
 
 logger = logging.getLogger(__name__)
 

@@ -6,6 +6,8 @@ anything twice. Enqueue with transaction.on_commit.
 
 from celery import shared_task
 
+from .anslag import tasks as anslag_tasks  # noqa: F401 (registers the anslagstavla's beat tasks)
+
 
 @shared_task(acks_late=True)
 def post_anslag(meeting_id: int) -> int | None:
@@ -14,9 +16,9 @@ def post_anslag(meeting_id: int) -> int | None:
     First the delegationsbeslut anmälda at the meeting record the § they were reported in
     (their appeal period starts with this anslag)."""
     from cases.services import delegated_decisions_record_reported
+    from meetings.anslag.rules import anslag_post
 
     from .models import Anslag, Meeting
-    from .services import anslag_post
 
     meeting = Meeting.objects.get(pk=meeting_id)
     if meeting.status == Meeting.Status.JUSTERAT:
@@ -74,13 +76,13 @@ def render_kallelse(meeting_id: int, public: bool = False) -> int:
     return kallelse_get_or_render(meeting=meeting, public=public).pk
 
 
-# --- Justering (meetings/justering.py) ---------------------------------------------------------
+# --- Justering (meetings/justering/) ----------------------------------------------------------------
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
 def send_justering_requests(self, justering_id: int) -> dict:
     """E-mail each required signer of a frozen protokoll a link to their signing page, once."""
-    from .justering import justering_notify_signers
+    from meetings.justering.document import justering_notify_signers
 
     result = justering_notify_signers(justering_id=justering_id)
     if result.failed and not self.request.is_eager:
@@ -91,7 +93,7 @@ def send_justering_requests(self, justering_id: int) -> dict:
 @shared_task(acks_late=True)
 def send_pending_justering_requests() -> list[int]:
     """Periodic sweep (celery beat): ask the signers who have not been e-mailed yet."""
-    from .justering import justering_notify_signers, justeringar_pending_notification
+    from meetings.justering.document import justering_notify_signers, justeringar_pending_notification
 
     pending = justeringar_pending_notification()
     for justering_id in pending:

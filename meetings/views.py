@@ -35,10 +35,9 @@ from cases.models import Document
 from committees import access
 from committees.models import Committee, Person
 from config.downloads import file_response
-
-from . import signing
-from .dispatch import SUMMONED_OR_LATER, agenda_sections
-from .justering import (
+from meetings.justering.document import signatures_awaiting
+from meetings.justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
+from meetings.justering.utdrag import (
     IMMEDIATE_SIGNING_STATUSES,
     JUSTERAT_OR_LATER,
     immediate_justering_state,
@@ -46,10 +45,11 @@ from .justering import (
     immediate_utdrag_get_or_create,
     protokollsutdrag_get_or_create,
     protokollsutdrag_personal,
-    signatures_awaiting,
 )
+
+from . import signing
+from .dispatch import SUMMONED_OR_LATER, agenda_sections
 from .models import AgendaItemDocument, Justering, Meeting, Signature
-from .services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
 
 PAST_MEETINGS_SHOWN = 20
 
