@@ -33,7 +33,8 @@ from meetings.services.agenda import agenda_add_standard_items
 from meetings.services.lifecycle import meeting_hold, meeting_mark_summoned, meeting_start_agenda
 from meetings.services.paragraphs import ParagraphConflict, paragraph_update, protokoll_create_draft
 
-from . import dispatch, signing
+from . import signing
+from .kallelse import dispatch
 from .models import (
     AgendaItem,
     AgendaItemDocument,
@@ -467,7 +468,7 @@ class MeetingAdmin(HistoryAdmin):
         """The kallelse as it stands now (members' or, with ?version=public, the public one)."""
         from cases.registers import meeting_generate_lists
 
-        from .kallelse import kallelse_get_or_render
+        from .kallelse.document import kallelse_get_or_render
 
         meeting = get_object_or_404(self.get_queryset(request), pk=pk)
         meeting_generate_lists(meeting=meeting)

@@ -35,7 +35,7 @@ def post_anslag(meeting_id: int) -> int | None:
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
 def send_kallelse_dispatch(self, dispatch_id: int) -> dict:
     """Send the unsent e-mails of one kallelse dispatch; a retry never sends an e-mail twice."""
-    from .dispatch import dispatch_send
+    from .kallelse.dispatch import dispatch_send
 
     result = dispatch_send(dispatch_id=dispatch_id)
     if result.failed and not self.request.is_eager:
@@ -46,7 +46,7 @@ def send_kallelse_dispatch(self, dispatch_id: int) -> dict:
 @shared_task(acks_late=True)
 def send_pending_kallelse() -> list[int]:
     """Periodic sweep (celery beat): send what is left of every unfinished dispatch."""
-    from .dispatch import dispatch_send, dispatches_pending
+    from .kallelse.dispatch import dispatch_send, dispatches_pending
 
     pending = dispatches_pending()
     for dispatch_id in pending:
@@ -69,7 +69,7 @@ def send_absence_notice_email(meeting_id: int, person_id: int, withdrawn: bool =
 def render_kallelse(meeting_id: int, public: bool = False) -> int:
     """Build and store the kallelse PDF for the meeting as it is now; when the stored one is
     current (same content hash) nothing is rendered. Returns the RenderedDocument's id."""
-    from .kallelse import kallelse_get_or_render
+    from .kallelse.document import kallelse_get_or_render
     from .models import Meeting
 
     meeting = Meeting.objects.get(pk=meeting_id)

@@ -48,7 +48,7 @@ from meetings.justering.utdrag import (
 )
 
 from . import signing
-from .dispatch import SUMMONED_OR_LATER, agenda_sections
+from .kallelse.dispatch import SUMMONED_OR_LATER, agenda_sections
 from .models import AgendaItemDocument, Justering, Meeting, Signature
 
 PAST_MEETINGS_SHOWN = 20
@@ -147,7 +147,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _kallelse_module():
     try:
-        from . import kallelse
+        from .kallelse import document as kallelse
     except ImportError:
         return None
     return kallelse if hasattr(kallelse, "kallelse_get_or_render") else None

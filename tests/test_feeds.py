@@ -15,7 +15,7 @@ from django.utils import timezone
 from lxml import etree
 
 from committees.models import Committee
-from meetings.dispatch import meeting_ics
+from meetings.kallelse.dispatch import meeting_ics
 from meetings.models import Anslag, Meeting
 from meetings.services.lifecycle import meeting_cancel
 from portal.views.feeds import meeting_calendar_uid

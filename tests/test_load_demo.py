@@ -21,7 +21,7 @@ from django.utils import timezone
 from cases.models import Case, DelegatedDecision, Document, Motion, Remiss
 from cases.registers import meeting_generate_lists
 from committees.models import Committee, Person
-from meetings.kallelse import kallelse_get_or_render
+from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import AgendaItem, Anslag, Meeting, Paragraph
 from meetings.signing import pdf_verify
 

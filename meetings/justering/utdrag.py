@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -26,9 +25,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from meetings import signing
 from meetings.justering.document import paragraph_snapshot
 from meetings.models import Justering, Meeting, Paragraph, RenderedDocument, Signature
-
-logger = logging.getLogger(__name__)
-
 
 # --- Protokollsutdrag: sealed by the organisation, or certified by the secretary herself -------
 

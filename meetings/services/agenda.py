@@ -1,7 +1,5 @@
 """The agenda (föredragningslistan) while it may still change: the standard items and the order."""
 
-import logging
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,8 +9,6 @@ from meetings.models import (
     Meeting,
 )
 from meetings.services.lifecycle import TransitionError, _lock_meeting
-
-logger = logging.getLogger(__name__)
 
 Status = Meeting.Status
 

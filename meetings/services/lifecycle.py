@@ -8,8 +8,6 @@ protokoll are in meetings/services/paragraphs.py and meetings/justering/services
 the anslag in meetings/anslag/rules.py.
 """
 
-import logging
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -21,8 +19,6 @@ from meetings.models import (
     Meeting,
     MeetingTransition,
 )
-
-logger = logging.getLogger(__name__)
 
 Status = Meeting.Status
 

@@ -1,8 +1,6 @@
 """§-numrering: which § series a meeting's paragraphs belong to (committee and year) and the
 renumbering that keeps each series 1, 2, 3… without gaps or duplicates."""
 
-import logging
-
 from django.utils import timezone
 
 from committees.models import Committee
@@ -10,10 +8,6 @@ from meetings.models import (
     Meeting,
     Paragraph,
 )
-
-logger = logging.getLogger(__name__)
-
-Status = Meeting.Status
 
 
 def paragraph_year(meeting: Meeting) -> int:

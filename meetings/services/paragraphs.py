@@ -2,8 +2,6 @@
 inserted, moved, deleted, and saved with optimistic locking (`paragraph_update`) so two
 secretaries editing one § cannot overwrite each other."""
 
-import logging
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -16,8 +14,6 @@ from meetings.models import (
 )
 from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_transition
 from meetings.services.numbering import paragraph_year, paragraphs_renumber, series_committee
-
-logger = logging.getLogger(__name__)
 
 Status = Meeting.Status
 
