@@ -67,7 +67,7 @@ def run() -> dict:
 
     from meetings.models import Meeting
     from meetings.pdf import PDF_VARIANT
-    from meetings.protokoll import protokoll_html, protokoll_render, protokollsutdrag_render_pdf
+    from meetings.protokoll.document import protokoll_html, protokoll_render, protokollsutdrag_render_pdf
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)

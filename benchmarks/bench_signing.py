@@ -85,7 +85,7 @@ def run() -> dict:
     from committees.models import Person
     from meetings import signing
     from meetings.models import Meeting
-    from meetings.protokoll import protokoll_render
+    from meetings.protokoll.document import protokoll_render
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     # pyHanko's stamp layout notes a rounding of the box width on every signature; not a finding.

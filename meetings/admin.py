@@ -438,17 +438,17 @@ class MeetingAdmin(HistoryAdmin):
     change_form_template = "admin/meetings/meeting/change_form.html"
 
     def get_urls(self):
-        from . import protokoll_views
+        from meetings.protokoll.views import protokoll_preview, protokoll_preview_pdf
 
         own = [
             path(
                 "<int:pk>/protokoll/",
-                self.admin_site.admin_view(protokoll_views.protokoll_preview),
+                self.admin_site.admin_view(protokoll_preview),
                 name="meetings_meeting_protokoll_preview",
             ),
             path(
                 "<int:pk>/protokoll.pdf",
-                self.admin_site.admin_view(protokoll_views.protokoll_preview_pdf),
+                self.admin_site.admin_view(protokoll_preview_pdf),
                 name="meetings_meeting_protokoll_pdf",
             ),
             path(

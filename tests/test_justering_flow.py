@@ -31,7 +31,8 @@ from meetings.justering.services import (
 )
 from meetings.justering.utdrag import pdf_signed_field_names
 from meetings.models import Anslag, Meeting, RenderedDocument, Signature
-from meetings.protokoll import BESTYRKANDE_FIELD, protokoll_render_pdf
+from meetings.protokoll.context import BESTYRKANDE_FIELD
+from meetings.protokoll.document import protokoll_render_pdf
 from meetings.services.paragraphs import protokoll_create_draft
 from meetings.tasks import send_justering_requests
 from tests.factories import (

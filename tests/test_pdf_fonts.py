@@ -19,7 +19,7 @@ from cases.registers import GENERATED_PREFIX
 from meetings.justering.utdrag import protokollsutdrag_get_or_create
 from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import Meeting
-from meetings.protokoll import protokoll_render_pdf
+from meetings.protokoll.document import protokoll_render_pdf
 
 
 def fonts(pdf: bytes) -> list[list[str]]:

@@ -15,18 +15,17 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from attendance.models import Attendance, Ballot, Disqualification, Reservation, Vote
-from meetings import protokoll_views, signing
+from meetings import signing
 from meetings.justering.services import protokoll_set_signers
 from meetings.models import Meeting
-from meetings.protokoll import (
-    BESTYRKANDE_FIELD,
-    protokoll_context,
+from meetings.protokoll.context import BESTYRKANDE_FIELD, protokoll_context, protokollsutdrag_context
+from meetings.protokoll.document import (
     protokoll_html,
     protokoll_render,
     protokoll_render_pdf,
-    protokollsutdrag_context,
     protokollsutdrag_render_pdf,
 )
+from meetings.protokoll.views import protokoll_preview, protokoll_preview_pdf
 from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
     AgendaItemFactory,
@@ -40,8 +39,8 @@ from tests.factories import (
 
 # The views are wired into the admin by the project's urls; the tests give them their own.
 urlpatterns = [
-    path("preview/<int:pk>/", protokoll_views.protokoll_preview, name="protokoll-preview"),
-    path("preview/<int:pk>/pdf/", protokoll_views.protokoll_preview_pdf, name="protokoll-preview-pdf"),
+    path("preview/<int:pk>/", protokoll_preview, name="protokoll-preview"),
+    path("preview/<int:pk>/pdf/", protokoll_preview_pdf, name="protokoll-preview-pdf"),
 ]
 
 

@@ -107,7 +107,7 @@ def snapshot_hash(snapshot: dict) -> str:
 def justering_store_frozen_pdf(*, justering: Justering) -> None:
     """Render the frozen protokoll, pre-create one empty signature field per required signer
     and store it as both the frozen file and the (still unsigned) signed file."""
-    from meetings.protokoll import protokoll_render
+    from meetings.protokoll.document import protokoll_render
 
     meeting = justering.meeting
     rendered = protokoll_render(meeting=meeting, public=False)

@@ -137,7 +137,8 @@ def _extract(paragraph: Paragraph, *, content_hash: str):
 
 
 def _build_extract(paragraph: Paragraph, *, content_hash: str, certifier, sign) -> RenderedDocument:
-    from meetings.protokoll import BESTYRKANDE_FIELD, protokollsutdrag_render_pdf
+    from meetings.protokoll.context import BESTYRKANDE_FIELD
+    from meetings.protokoll.document import protokollsutdrag_render_pdf
 
     rendered = protokollsutdrag_render_pdf(paragraph=paragraph, certifier=certifier)
     fields = [f for f in rendered.signature_fields if f.name == BESTYRKANDE_FIELD]
@@ -317,7 +318,8 @@ def immediate_utdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
             _("Choose the ordförande and the justerare before the paragraph is justerat."),
             code="no_signers",
         )
-    from meetings.protokoll import BESTYRKANDE_FIELD, protokollsutdrag_render_pdf
+    from meetings.protokoll.context import BESTYRKANDE_FIELD
+    from meetings.protokoll.document import protokollsutdrag_render_pdf
 
     rendered = protokollsutdrag_render_pdf(paragraph=paragraph)
     wanted = {f"signature-{s.pk}" for s in state.signers} | {BESTYRKANDE_FIELD}
@@ -360,7 +362,7 @@ def immediate_utdrag_apply_signature(
 def immediate_utdrag_certify(*, document: RenderedDocument, justering: Justering) -> bool:
     """Seal the Bestyrkande of a completed immediate extract with the organisation's e-sigill
     (the server does it on its own, so in the organisation's name, never a person's)."""
-    from meetings.protokoll import BESTYRKANDE_FIELD
+    from meetings.protokoll.context import BESTYRKANDE_FIELD
 
     with document.file.open("rb") as handle:
         current = handle.read()
