@@ -66,7 +66,7 @@ def _ms(seconds: float) -> float:
 
 def _four_fields(rendered):
     """The protokoll's own signature boxes when it has four, else four boxes on page 1."""
-    from meetings.signing import SignatureField
+    from meetings.signing.pdf_signatures import SignatureField
 
     if len(rendered.signature_fields) >= len(SIGNERS):
         return rendered.signature_fields[: len(SIGNERS)]

@@ -300,7 +300,7 @@ PARAGRAF_SIGNING_DIR = Path(os.environ.get("PARAGRAF_SIGNING_DIR", LOCAL_DIR / "
 PARAGRAF_SIGNING_PASSPHRASE = os.environ.get("PARAGRAF_SIGNING_PASSPHRASE", "") or SECRET_KEY
 PARAGRAF_SIGNING_TRUST_ROOTS = env_list("PARAGRAF_SIGNING_TRUST_ROOTS")
 PARAGRAF_SIGNER_BACKEND = os.environ.get(
-    "PARAGRAF_SIGNER_BACKEND", "meetings.signing.LocalCertificateBackend"
+    "PARAGRAF_SIGNER_BACKEND", "meetings.signing.pdf_signatures.LocalCertificateBackend"
 )
 # The site's public address, for links in e-mails (the kallelse links to the meeting's page).
 PARAGRAF_BASE_URL = os.environ.get("PARAGRAF_BASE_URL", "http://127.0.0.1:8000")

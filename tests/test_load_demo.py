@@ -23,7 +23,7 @@ from cases.registers import meeting_generate_lists
 from committees.models import Committee, Person
 from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import AgendaItem, Anslag, Meeting, Paragraph
-from meetings.signing import pdf_verify
+from meetings.signing.verification import pdf_verify
 
 pytestmark = pytest.mark.django_db
 

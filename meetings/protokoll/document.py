@@ -28,7 +28,7 @@ from meetings.protokoll.context import (
     protokoll_context,
     protokollsutdrag_context,
 )
-from meetings.signing import SignatureField
+from meetings.signing.pdf_signatures import SignatureField
 
 PROTOKOLL_TEMPLATE = "meetings/protokoll/protokoll.html"
 UTDRAG_TEMPLATE = "meetings/protokoll/utdrag.html"
