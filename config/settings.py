@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "portal",
     "oparl",
     "audit",
+    "operations",
     "demo",
 ]
 
