@@ -17,7 +17,7 @@ from django.utils import timezone
 from audit import locks
 from audit.middleware import ProtokollLockedMiddleware
 from cases.models import Document
-from meetings import admin as meetings_admin
+from meetings.admin import meeting as meetings_admin
 from meetings.anslag.rules import anslag_post, anslag_take_down
 from meetings.justering.services import protokoll_sign, protokoll_unfreeze
 from meetings.models import AgendaItemDocument, Justering, Meeting, Signature
