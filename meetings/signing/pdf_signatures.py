@@ -40,6 +40,7 @@ from meetings.signing.certificates import (
 STAMP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
+@dataclass(frozen=True)
 class SignatureField:
     """An empty signature field to pre-create: its name, page (0-based) and box in points."""
 
