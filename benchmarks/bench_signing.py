@@ -4,7 +4,7 @@ Targets (issue 4): one signature under 300 ms; validating a protokoll with four 
 (sekreterare, ordförande, two justerare) under 500 ms.
 
 The document is the real demo protokoll of Kommunalt forum 2024-10-11 (14 pages, 65-person
-Bilaga 1), rendered by `meetings.protokoll.protokoll_render`, with four empty signature fields
+Bilaga 1), rendered by `meetings.protokoll.document.protokoll_render`, with four empty signature fields
 pre-created as at freezing. Each signature is `meetings.signing.pdf_sign` with the configured
 backend (the organisation's CA, the person's certificate, PAdES, an incremental update): the
 same call `protokoll_sign` makes, without the database. The CA and the certificates are made

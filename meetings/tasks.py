@@ -29,7 +29,7 @@ def post_anslag(meeting_id: int) -> int | None:
     return anslag_post(meeting=meeting).pk
 
 
-# --- Kallelse by e-mail (meetings/dispatch.py) -------------------------------------------------
+# --- Kallelse by e-mail (meetings/kallelse/dispatch.py) -----------------------------------------
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
@@ -62,7 +62,7 @@ def send_absence_notice_email(meeting_id: int, person_id: int, withdrawn: bool =
     return absence_notify_secretaries(meeting_id=meeting_id, person_id=person_id, withdrawn=withdrawn)
 
 
-# --- The kallelse document (meetings/kallelse.py) ----------------------------------------------
+# --- The kallelse document (meetings/kallelse/document.py) ----------------------------------------
 
 
 @shared_task(acks_late=True)

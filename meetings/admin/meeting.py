@@ -250,7 +250,7 @@ class MeetingAdmin(HistoryAdmin):
                     request, f"{meeting}: {_('delegationsbeslut list posted.')}", level=messages.SUCCESS
                 )
 
-    # --- Sending the kallelse (meetings/dispatch.py) ---
+    # --- Sending the kallelse (meetings/kallelse/dispatch.py) ---
 
     @admin.action(description=_("Send the kallelse"))
     def send_kallelse(self, request, queryset):
