@@ -35,9 +35,11 @@ from cases.models import Document
 from committees import access
 from committees.models import Committee, Person
 from config.downloads import file_response
-from meetings.justering.document import signatures_awaiting
-from meetings.justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
-from meetings.justering.utdrag import (
+
+from . import signing
+from .justering.document import signatures_awaiting
+from .justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
+from .justering.utdrag import (
     IMMEDIATE_SIGNING_STATUSES,
     JUSTERAT_OR_LATER,
     immediate_justering_state,
@@ -46,8 +48,6 @@ from meetings.justering.utdrag import (
     protokollsutdrag_get_or_create,
     protokollsutdrag_personal,
 )
-
-from . import signing
 from .kallelse.dispatch import SUMMONED_OR_LATER, agenda_sections
 from .models import AgendaItemDocument, Justering, Meeting, Signature
 
