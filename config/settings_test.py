@@ -34,5 +34,12 @@ from .settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The pass of the tests marked `serial` (scripts/test-services.sh) runs after the parallel one and
+# takes the test database of its worker gw0 (kept with --reuse-db) rather than migrating another.
+if os.environ.get("PARAGRAF_TEST_SERIAL") == "1" and not XDIST_WORKER:
+    _default = DATABASES["default"]  # noqa: F405
+    if _default["ENGINE"].endswith("postgresql") and not _default.get("TEST", {}).get("NAME"):
+        _default["TEST"] = {**_default.get("TEST", {}), "NAME": f"test_{_default['NAME']}_gw0"}
+
 # Warnings and errors only: INFO lines from every request and task are noise in a test run.
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

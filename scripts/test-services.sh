@@ -155,10 +155,12 @@ WORKERS=${PYTEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
 set +e
 if [ "$WORKERS" -gt 0 ]; then
     log "pytest -n $WORKERS --dist loadfile $*"
-    "$PY" -m pytest -n "$WORKERS" --dist loadfile "$@"
+    # --reuse-db keeps the workers' test databases: the serial pass takes gw0's
+    # (config/settings_test.py) instead of migrating a new one.
+    "$PY" -m pytest -n "$WORKERS" --dist loadfile --reuse-db "$@"
     parallel_rc=$?
     log "pytest (the tests marked serial) $*"
-    PARAGRAF_TEST_SERIAL=1 "$PY" -m pytest "$@"
+    PARAGRAF_TEST_SERIAL=1 "$PY" -m pytest --reuse-db "$@"
     serial_rc=$?
     # Exit code 5 (no tests collected) of one pass is fine when the other pass ran tests.
     if [ "$parallel_rc" -eq 5 ] && [ "$serial_rc" -eq 5 ]; then pytest_rc=5
