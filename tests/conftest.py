@@ -42,9 +42,11 @@ def xdist_worker_number() -> int:
 
 
 def pytest_collection_modifyitems(config, items):
+    in_xdist_worker = hasattr(config, "workerinput")
+    if in_xdist_worker:
+        _transactional_tests_first_in_each_file(items)
     _demo_tests_last(items)
     serial_pass = os.environ.get("PARAGRAF_TEST_SERIAL") == "1"
-    in_xdist_worker = hasattr(config, "workerinput")
     if not serial_pass and not in_xdist_worker:
         return  # a serial run runs everything
     keep, deselected = [], []
@@ -54,6 +56,26 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = keep
+
+
+def _is_transactional(item) -> bool:
+    """As pytest-django decides it: the test commits (and the database is flushed after it)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+
+
+def _transactional_tests_first_in_each_file(items) -> None:
+    """Under pytest-xdist (--dist loadfile) a worker runs a file's tests in one go, not in
+    pytest-django's order (every file's plain tests, then every file's transaction=True tests),
+    which would end the module's fixtures in between. A module fixture that holds a transaction
+    open for the module (the demo, the permission matrix's world) must not be open while a
+    transaction=True test commits and flushes: in each file those run first."""
+    first_index = {}
+    for index, item in enumerate(items):
+        first_index.setdefault(item.path, index)
+    items.sort(key=lambda item: (first_index[item.path], not _is_transactional(item)))
 
 
 def _demo_tests_last(items) -> None:
