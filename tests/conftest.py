@@ -1,4 +1,5 @@
-"""Shared fixtures: a real Celery worker process and a headless Chromium.
+"""Shared fixtures: a real Celery worker process, a headless Chromium, the demo (`demo_loaded`),
+and how the suite runs in parallel (pytest-xdist; docs/testing.md).
 
 `make test` (scripts/test-services.sh) starts a throwaway PostgreSQL and Redis and
 exports DATABASE_URL, REDIS_URL and CELERY_TASK_ALWAYS_EAGER=1, so ordinary tests
