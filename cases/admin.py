@@ -427,9 +427,7 @@ class DelegatedDecisionAdmin(RegisterExportMixin, HistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "point":
-            points = DelegationPoint.objects.all()
-            if not request.user.is_superuser:
-                points = points.filter(committee__in=self.scoped_committees(request))
+            points = self.scope_choices(request, DelegationPoint.objects.all())  # committees.visibility
             person = self._chosen_decision_maker(request)
             if person is not None:
                 on = timezone.localdate()
