@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from meetings import services
+from meetings.errors import SigningRefusal
 from meetings.models import Anslag, Meeting, MeetingTransition
 from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory, UserFactory, local
 
@@ -139,7 +140,7 @@ def test_a_wrong_password_signs_nothing():
     signature = meeting.justering.signatures.first()
     with pytest.raises(ValidationError) as refused:
         services.protokoll_sign(signature=signature, user=signature.person.user, password="fel")
-    assert refused.value.code == "wrong_password"
+    assert refused.value.code == SigningRefusal.WRONG_PASSWORD
     signature.refresh_from_db()
     assert signature.signed_at is None
 
