@@ -1,4 +1,6 @@
-"""The codes of the refusals the justering and signing services raise (`ValidationError.code`).
+"""The codes of the refusals the justering and signing services raise (`ValidationError.code`):
+`JusteringRefusal` for choosing the signers, sending for justering and reopening,
+`SigningRefusal` for a signature, a bestyrkande and an omedelbar justering.
 
 Views and tests compare a refusal's code with these, never with a string literal: a typo is then
 an AttributeError, and the list of what signing can refuse is here to read. The messages stay
@@ -6,6 +8,19 @@ with the raise sites, in the user's language; a code is for code.
 """
 
 from enum import StrEnum
+
+
+class JusteringRefusal(StrEnum):
+    """Why the signers could not be chosen, the protokoll not sent for justering or not reopened."""
+
+    NO_CHAIR = "no_chair"
+    NO_ADJUSTER = "no_adjuster"
+    TOO_MANY_ADJUSTERS = "too_many_adjusters"
+    SIGNER_TWICE = "signer_twice"  # one person in two roles of the justering
+    NO_PARAGRAPHS = "no_paragraphs"
+    NO_SIGNERS = "no_signers"  # the ordförande and a justerare have not been chosen
+    EARLIER_DRAFT = "earlier_draft"  # the protokoll changed since the draft that was checked
+    REASON_REQUIRED = "reason_required"  # reopening needs a reason
 
 
 class SigningRefusal(StrEnum):
@@ -18,5 +33,4 @@ class SigningRefusal(StrEnum):
     ALREADY_JUSTERAD = "already_justerad"  # the § already has the ordförande's and a justerare's
     NOT_JUSTERAT = "not_justerat"  # a protokollsutdrag is certified only of a justerat protokoll
     NOT_IMMEDIATE = "not_immediate"  # the § is not marked for omedelbar justering
-    NO_SIGNERS = "no_signers"  # the signers of the protokoll have not been chosen
     WRONG_STATUS = "wrong_status"  # the meeting is not in a status where this can be signed

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from meetings import services
-from meetings.errors import SigningRefusal
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.models import Anslag, Meeting, MeetingTransition
 from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory, UserFactory, local
 
@@ -126,7 +126,7 @@ def test_reopening_before_the_last_signature_needs_a_reason_and_discards_signatu
     services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     with pytest.raises(ValidationError) as refused:
         services.protokoll_unfreeze(meeting=meeting, reason=" ")
-    assert refused.value.code == "reason_required"
+    assert refused.value.code == JusteringRefusal.REASON_REQUIRED
     services.protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
     meeting.refresh_from_db()
     assert meeting.status == Status.PROTOKOLL_DRAFTED
