@@ -30,7 +30,7 @@ from .models import DelegatedDecision, Document, Remiss
 # A generated list is recognised by its file name: "paragraf-delegationsbeslut-….pdf".
 GENERATED_PREFIX = "paragraf-"
 
-# The agenda can take a new list until the meeting is held (as meetings.services allows).
+# The agenda can take a new list until the meeting is held (as meetings/services/agenda.py allows).
 EDITABLE_STATUSES = {Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED}
 
 

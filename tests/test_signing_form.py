@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from committees.models import Assignment
-from meetings import services
 from meetings.errors import SigningRefusal
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.models import Meeting
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import AgendaItemFactory, CommitteeFactory, MeetingFactory, member_of, secretary_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_ca")]
@@ -32,14 +33,14 @@ def frozen():
         committee=committee, status=Meeting.Status.HELD, secretary=secretary.person, chair=chair.person
     )
     AgendaItemFactory(meeting=meeting, order=1, title="Budget")
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     paragraph = meeting.paragraphs.get()
     paragraph.immediate_justering = True
     paragraph.save()
-    services.protokoll_set_signers(
+    protokoll_set_signers(
         meeting=meeting, chair=chair.person, adjusters=[adjuster.person], secretary=secretary.person
     )
-    services.protokoll_freeze(meeting=meeting, by=secretary)
+    protokoll_freeze(meeting=meeting, by=secretary)
     return meeting, chair, paragraph
 
 
@@ -87,4 +88,3 @@ def test_a_refusal_other_than_the_password_is_the_forms_error_shown_at_the_top(c
     assert again.context["error"] == _("You have already signed this protokoll.")
     assert 'id="sign-error"' in again.content.decode()
     assert not AccessAttempt.objects.exists()
-

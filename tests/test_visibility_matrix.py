@@ -41,10 +41,11 @@ from django.utils import timezone
 
 from committees import visibility
 from committees.models import Assignment
-from meetings import services
-from meetings.dispatch import SUMMONED_OR_LATER
-from meetings.justering import immediate_justering_state
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers
+from meetings.justering.utdrag import immediate_justering_state
+from meetings.kallelse.dispatch import SUMMONED_OR_LATER
 from meetings.models import AgendaItemDocument, Meeting
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
     AgendaItemFactory,
     CaseFactory,
@@ -140,14 +141,14 @@ def build_world() -> World:
         title=f"Utredning {CANARY}", case=secret_case_a, confidential=True, osl_reference=OSL
     )
     AgendaItemDocument.objects.create(agenda_item=secret_item, document=secret_document, order=1)
-    services.protokoll_create_draft(meeting=frozen)
+    protokoll_create_draft(meeting=frozen)
     secret_paragraph = frozen.paragraphs.get(agenda_item=secret_item)
     secret_paragraph.immediate_justering = True
     secret_paragraph.save()
-    services.protokoll_set_signers(
+    protokoll_set_signers(
         meeting=frozen, chair=chair, adjusters=[users["member_a"].person], secretary=secretary
     )
-    services.protokoll_freeze(meeting=frozen, by=users["secretary_a"])
+    protokoll_freeze(meeting=frozen, by=users["secretary_a"])
     frozen.refresh_from_db()
 
     # A's next meeting, its agenda still a draft (no kallelse sent), with a handling.

@@ -23,8 +23,8 @@ ersättare, secretary or tjänsteperson (`Committee.objects.for_member`). The an
 
 The models of the apps above committees (meetings, cases) are reached through the app registry,
 not imported, so committees stays the bottom layer (docs/architecture.md). The status groups
-are the meetings app's (meetings/dispatch.py `SUMMONED_OR_LATER`, meetings/justering.py
-`JUSTERAT_OR_LATER`); tests/test_visibility_matrix.py checks that they agree.
+follow the meetings app's (meetings/kallelse/dispatch.py `SUMMONED_OR_LATER`);
+tests/test_visibility_matrix.py checks that they agree.
 """
 
 from django.apps import apps

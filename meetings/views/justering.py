@@ -30,7 +30,8 @@ from committees.visibility import (
 from config.downloads import file_response
 
 from .. import signing
-from ..justering import (
+from ..justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
+from ..justering.utdrag import (
     IMMEDIATE_SIGNING_STATUSES,
     JUSTERAT_OR_LATER,
     immediate_justering_state,
@@ -40,7 +41,6 @@ from ..justering import (
     protokollsutdrag_personal,
 )
 from ..models import Justering, Meeting, Signature
-from ..services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
 from .forms import SigningForm
 
 

@@ -28,8 +28,9 @@ from committees.models import Person
 from committees.visibility import agenda_visible, documents_visible_to, meetings_visible_to, member_committees
 from config.downloads import file_response
 
-from ..dispatch import agenda_sections
-from ..justering import immediate_justeringar_awaiting, signatures_awaiting
+from ..justering.document import signatures_awaiting
+from ..justering.utdrag import immediate_justeringar_awaiting
+from ..kallelse.dispatch import agenda_sections
 from ..models import AgendaItemDocument, Meeting
 from .justering import protokoll_summary
 
@@ -122,7 +123,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _kallelse_module():
     try:
-        from meetings import kallelse
+        from ..kallelse import document as kallelse
     except ImportError:
         return None
     return kallelse if hasattr(kallelse, "kallelse_get_or_render") else None
