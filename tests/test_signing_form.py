@@ -5,13 +5,17 @@ without being checked or counted."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from committees.models import Assignment
-from meetings.errors import SigningRefusal
+from meetings import justering
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.models import Meeting
 from meetings.services.paragraphs import protokoll_create_draft
@@ -88,3 +92,26 @@ def test_a_refusal_other_than_the_password_is_the_forms_error_shown_at_the_top(c
     assert again.context["error"] == _("You have already signed this protokoll.")
     assert 'id="sign-error"' in again.content.decode()
     assert not AccessAttempt.objects.exists()
+
+
+def test_the_justering_services_name_every_refusal_code_from_the_enums():
+    """Every `code=` in meetings/justering/ is a member of JusteringRefusal or SigningRefusal,
+    never a string literal, so the views' and tests' comparisons cannot drift from the raise."""
+    enums = {"JusteringRefusal": JusteringRefusal, "SigningRefusal": SigningRefusal}
+    found, literal = [], []
+    for path in sorted(Path(justering.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.keyword) and node.arg == "code"):
+                continue
+            value = node.value
+            if (
+                isinstance(value, ast.Attribute)
+                and isinstance(value.value, ast.Name)
+                and value.value.id in enums
+                and value.attr in enums[value.value.id].__members__
+            ):
+                found.append(value.attr)
+            else:
+                literal.append(f"{path.name}:{value.lineno}: {ast.unparse(value)}")
+    assert not literal, "codes not named from meetings.errors:\n" + "\n".join(literal)
+    assert {"WRONG_PASSWORD", "NOT_SIGNER", "ALREADY_SIGNED", "NO_CHAIR"} <= set(found)

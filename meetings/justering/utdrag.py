@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from meetings import signing
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.document import paragraph_snapshot
 from meetings.models import Justering, Meeting, Paragraph, RenderedDocument, Signature
 
@@ -123,7 +124,7 @@ def _justerat_or_refuse(meeting: Meeting) -> None:
     if meeting.status not in JUSTERAT_OR_LATER:
         raise ValidationError(
             _("A protokollsutdrag can be certified only when the protokoll is justerat."),
-            code="not_justerat",
+            code=SigningRefusal.NOT_JUSTERAT,
         )
 
 
@@ -309,14 +310,14 @@ def immediate_utdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
     if not paragraph.immediate_justering:
         raise ValidationError(
             _("%(paragraph)s is not marked for omedelbar justering."),
-            code="not_immediate",
+            code=SigningRefusal.NOT_IMMEDIATE,
             params={"paragraph": paragraph.label},
         )
     roles = {s.role for s in state.signers}
     if Signature.Role.CHAIR not in roles or Signature.Role.ADJUSTER not in roles:
         raise ValidationError(
             _("Choose the ordförande and the justerare before the paragraph is justerat."),
-            code="no_signers",
+            code=JusteringRefusal.NO_SIGNERS,
         )
     from meetings.protokoll.context import BESTYRKANDE_FIELD
     from meetings.protokoll.document import protokollsutdrag_render_pdf
