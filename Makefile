@@ -3,7 +3,7 @@
 #   make demo    fresh venv + migrate + collectstatic + demo data + runserver on $(HOST):$(PORT)
 #                with DEBUG off (as in production)
 #   make test    system packages (scripts/system-packages.sh) + venv with dev extras
-#                + throwaway PostgreSQL/Redis + ruff + pytest
+#                + throwaway PostgreSQL/Redis + ruff + lint-imports + pytest
 #   make lock    regenerate requirements.lock from the current .venv
 #
 # Installs are pinned by requirements.lock (pip constraints) and happen only when
@@ -26,8 +26,8 @@ LOCK   := requirements.lock
 
 help:
 	@echo "make demo   - install, migrate, load demo data, runserver on $(HOST):$(PORT)"
-	@echo "make test   - system packages + ruff + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
-	@echo "make lint   - ruff check"
+	@echo "make test   - system packages + ruff + lint-imports + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
+	@echo "make lint   - ruff check + lint-imports (the layers of the apps)"
 	@echo "make lock   - regenerate $(LOCK) from the current $(VENV)"
 	@echo "make bench  - run benchmarks/run.py (writes benchmarks/RESULTS.md)"
 	@echo "make clean  - remove caches and build leftovers (keeps $(VENV) and .local/)"
@@ -94,6 +94,7 @@ test-run: $(VENV)/.installed-dev node_modules/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(VENV)/.installed-dev
 	@if [ -f benchmarks/run.py ]; then \
