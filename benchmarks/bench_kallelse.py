@@ -155,9 +155,10 @@ def build_meeting(files: list[Path]):
     (through the upload service, as a secretary would). Reused if it exists."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.documents import agenda_item_attach_document, document_upload
+    from cases.documents import document_upload
     from cases.models import Case, Document
     from committees.models import Assignment, Committee, Organisation, Party, Person
+    from meetings.handlingar import agenda_item_attach_document
     from meetings.models import AgendaItem, Meeting
 
     organisation, _ = Organisation.objects.get_or_create(

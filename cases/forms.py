@@ -6,14 +6,10 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from meetings.handlingar import agenda_item_attach_document, agenda_item_duplicate_of
 from meetings.models import AgendaItemDocument
 
-from .documents import (
-    agenda_item_attach_document,
-    agenda_item_duplicate_of,
-    document_inspect,
-    document_upload,
-)
+from .documents import document_inspect, document_upload
 from .models import Document
 
 UPLOAD_HELP = _("PDF, or DOCX/ODT (converted to PDF). Encrypted files are not accepted.")

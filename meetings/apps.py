@@ -10,6 +10,7 @@ class MeetingsConfig(AppConfig):
         # Imported here, as Django wants: apps.py is loaded before the models.
         from committees.identity import person_identity_changed
 
+        from . import integrity  # noqa: F401 - registers the meetings' stored files (verify_files)
         from .signing import person_certificates_revoke
 
         def revoke_certificates(sender, *, person, reason, **kwargs):

@@ -13,9 +13,8 @@ def post_anslag(meeting_id: int) -> int | None:
 
     First the delegationsbeslut anmälda at the meeting record the § they were reported in
     (their appeal period starts with this anslag)."""
-    from cases.services import delegated_decisions_record_reported
-
     from .models import Anslag, Meeting
+    from .registers import delegated_decisions_record_reported
     from .services import anslag_post
 
     meeting = Meeting.objects.get(pk=meeting_id)
@@ -50,14 +49,6 @@ def send_pending_kallelse() -> list[int]:
     for dispatch_id in pending:
         dispatch_send(dispatch_id=dispatch_id)
     return pending
-
-
-@shared_task(acks_late=True)
-def send_absence_notice_email(meeting_id: int, person_id: int, withdrawn: bool = False) -> int:
-    """Tell the committee's secretaries that a member reported (or withdrew) a förhinder."""
-    from attendance.services import absence_notify_secretaries
-
-    return absence_notify_secretaries(meeting_id=meeting_id, person_id=person_id, withdrawn=withdrawn)
 
 
 # --- The kallelse document (meetings/kallelse.py) ----------------------------------------------

@@ -33,14 +33,14 @@ from attendance.services import (
     substitute_propose,
     vote_record,
 )
-from cases.documents import agenda_item_attach_document, document_upload
+from cases.documents import document_upload
 from cases.models import Case, DelegatedDecision, DelegationPoint, Motion, Remiss
-from cases.registers import meeting_generate_lists
 from cases.services import diarienummer_parse
 from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
 from demo.handlingar import handling_render_pdf, handlingar_read
 from meetings import signing
+from meetings.handlingar import agenda_item_attach_document
 from meetings.justering import (
     justering_apply_signature,
     justering_store_frozen_pdf,
@@ -57,6 +57,7 @@ from meetings.models import (
     Paragraph,
     Signature,
 )
+from meetings.registers import meeting_generate_lists
 from meetings.richtext import sanitize_rich_text
 from meetings.services import (
     anslag_post,
@@ -72,6 +73,7 @@ from meetings.services import (
     protokoll_freeze,
     protokoll_set_signers,
 )
+from portal.search import search_reindex_all
 
 PUBLISHED_STATUSES = (
     Meeting.Status.JUSTERAT,
@@ -1103,9 +1105,7 @@ class Command(BaseCommand):
         loader = DemoLoader(DATA_DIR)
         with transaction.atomic():
             loader.run()
-        from portal.search import search_reindex_all  # so the public search finds the demo at once
-
-        search_reindex_all()
+        search_reindex_all()  # so the public search finds the demo at once
 
         if options["verbosity"] >= 2:
             for label in sorted(set(loader.created) | set(loader.updated)):
