@@ -460,7 +460,7 @@ def _copy_pdf(source: Document, *, to: Document) -> None:
 
 
 def _enqueue_conversion(document_id: int) -> None:
-    from .tasks import convert_document_to_pdf
+    from .tasks import convert_document_to_pdf  # the tasks import this module (cases/tasks.py)
 
     try:
         convert_document_to_pdf.delay(document_id)
