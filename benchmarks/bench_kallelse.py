@@ -158,8 +158,8 @@ def build_meeting(files: list[Path]):
     from cases.documents import document_upload
     from cases.models import Case, Document
     from committees.models import Assignment, Committee, Organisation, Party, Person
-    from meetings.handlingar import agenda_item_attach_document
     from meetings.models import AgendaItem, Meeting
+    from meetings.services.handlingar import agenda_item_attach_document
 
     organisation, _ = Organisation.objects.get_or_create(
         diarium_prefix="RJL", defaults={"name": "Region Jönköpings län"}
@@ -248,7 +248,12 @@ def child(meeting_id: int) -> None:
 
     from django.core.files.storage import default_storage
 
-    from meetings.kallelse import _front_page_pdf, kallelse_content_hash, kallelse_render_pdf, kallelse_source
+    from meetings.kallelse.document import (
+        _front_page_pdf,
+        kallelse_content_hash,
+        kallelse_render_pdf,
+        kallelse_source,
+    )
     from meetings.models import Meeting
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)

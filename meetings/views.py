@@ -37,8 +37,9 @@ from committees.models import Committee, Person
 from config.downloads import file_response
 
 from . import signing
-from .dispatch import SUMMONED_OR_LATER, agenda_sections
-from .justering import (
+from .justering.document import signatures_awaiting
+from .justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
+from .justering.utdrag import (
     IMMEDIATE_SIGNING_STATUSES,
     JUSTERAT_OR_LATER,
     immediate_justering_state,
@@ -46,10 +47,10 @@ from .justering import (
     immediate_utdrag_get_or_create,
     protokollsutdrag_get_or_create,
     protokollsutdrag_personal,
-    signatures_awaiting,
 )
+from .kallelse.dispatch import SUMMONED_OR_LATER, agenda_sections
+from .kallelse.document import kallelse_get_or_render
 from .models import AgendaItemDocument, Justering, Meeting, Signature
-from .services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
 
 PAST_MEETINGS_SHOWN = 20
 
@@ -136,7 +137,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "end": timezone.localtime(meeting.end) if meeting.end else None,
             "agenda_visible": agenda_visible,
             "sections": sections,
-            "kallelse_available": agenda_visible and _kallelse_module() is not None,
+            "kallelse_available": agenda_visible,
             "notice": notice,
             "can_report_absence": can_report_absence,
             "person": person,
@@ -145,22 +146,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _kallelse_module():
-    try:
-        from . import kallelse
-    except ImportError:
-        return None
-    return kallelse if hasattr(kallelse, "kallelse_get_or_render") else None
-
-
 @login_required
 def kallelse_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The members' kallelse PDF (all items, also the confidential ones), shown inline."""
     meeting = _member_meeting(request, pk)
-    module = _kallelse_module()
-    if not _agenda_visible(meeting) or module is None:
+    if not _agenda_visible(meeting):
         raise Http404
-    rendered = module.kallelse_get_or_render(meeting=meeting, public=False)
+    rendered = kallelse_get_or_render(meeting=meeting, public=False)
     local = timezone.localtime(meeting.start)
     filename = f"kallelse-{meeting.committee.short_name}-{local:%Y-%m-%d}.pdf"
     return file_response(rendered.file.open("rb"), content_type="application/pdf", filename=filename)

@@ -16,8 +16,8 @@ from django.urls import reverse
 from cases import documents
 from cases.documents import document_upload
 from cases.models import Document
-from meetings.handlingar import agenda_item_attach_document
 from meetings.models import AgendaItemDocument
+from meetings.services.handlingar import agenda_item_attach_document
 from tests.factories import AgendaItemFactory, CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

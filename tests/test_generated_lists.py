@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from cases.documents import document_upload
 from cases.models import DelegatedDecision, Document, Remiss
-from meetings.handlingar import agenda_item_attach_document
 from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting
-from meetings.registers import (
+from meetings.services.handlingar import agenda_item_attach_document
+from meetings.services.registers import (
     GENERATED_PREFIX,
     _detach_generated,
     agenda_item_generate_list,

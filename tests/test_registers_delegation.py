@@ -12,7 +12,7 @@ from django.urls import reverse
 from cases.models import DelegatedDecision
 from cases.services import delegated_decision_register, delegation_points_for_decision_maker
 from meetings.models import GeneratedList, Meeting, Paragraph
-from meetings.registers import (
+from meetings.services.registers import (
     agenda_item_generate_list,
     delegated_decisions_record_reported,
     delegated_decisions_to_report,

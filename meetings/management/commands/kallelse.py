@@ -4,9 +4,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.kallelse import kallelse_get_or_render
+from meetings.kallelse.document import kallelse_get_or_render
 from meetings.management.meeting_document import MeetingDocumentCommand
-from meetings.registers import meeting_generate_lists
+from meetings.services.registers import meeting_generate_lists
 
 
 class Command(MeetingDocumentCommand):

@@ -5,10 +5,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.justering import JUSTERAT_OR_LATER
+from meetings.justering.utdrag import JUSTERAT_OR_LATER
 from meetings.management.meeting_document import MeetingDocumentCommand
 from meetings.models import Justering
-from meetings.protokoll import protokoll_render
+from meetings.protokoll.document import protokoll_render
 
 
 class Command(MeetingDocumentCommand):

@@ -23,14 +23,13 @@ from django.utils.translation import gettext_lazy
 
 from cases.documents import PDF, content_store, pdf_page_count, stored_file_delete_if_unreferenced
 from cases.models import DelegatedDecision, Document, Remiss
-
-from .models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting, Paragraph
-from .pdf import render_pdf
+from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting, Paragraph
+from meetings.pdf import render_pdf
 
 # A generated list is recognised by its file name: "paragraf-delegationsbeslut-….pdf".
 GENERATED_PREFIX = "paragraf-"
 
-# The agenda can take a new list until the meeting is held (as meetings.services allows).
+# The agenda can take a new list until the meeting is held (as meetings/services/agenda.py allows).
 EDITABLE_STATUSES = {Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED}
 
 

@@ -15,6 +15,9 @@ embedded broker (memory://, tasks eager) the e-mails are sent before the service
 
 The e-mail is the official kallelse: it is written in the organisation's language
 (settings.LANGUAGE_CODE), whatever language the secretary's browser uses.
+
+The module is about 500 lines: the recipients, the sending with its once-only guarantee, the
+e-mail and its calendar invitation are one flow (each delivery is built from all of them).
 """
 
 from __future__ import annotations
@@ -39,10 +42,10 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from committees.models import Assignment, Person
-
-from . import ical
-from .models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
-from .services import TransitionError, _lock_meeting, _require, meeting_mark_summoned
+from meetings import ical
+from meetings.models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
+from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_mark_summoned
+from meetings.services.registers import meeting_generate_lists
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +168,6 @@ def meeting_send_kallelse(*, meeting: Meeting, sent_by, kind: str = Kind.KALLELS
     meeting.status = locked.status
     label = Kind(kind).label
     # The register lists (delegationsbeslut, remisser) are brought up to date before sending.
-    from cases.registers import meeting_generate_lists
-
     meeting_generate_lists(meeting=locked)
     previous = locked.dispatches.order_by("-created_at", "-pk").first()
     added: set[int] | None = None
@@ -221,7 +222,7 @@ def meeting_send_kallelse(*, meeting: Meeting, sent_by, kind: str = Kind.KALLELS
 
 
 def _enqueue(dispatch: KallelseDispatch) -> None:
-    from .tasks import send_kallelse_dispatch
+    from meetings.tasks import send_kallelse_dispatch
 
     try:
         send_kallelse_dispatch.delay(dispatch.pk)

@@ -6,8 +6,7 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from cases.models import Document
-
-from .models import AgendaItem, AgendaItemDocument
+from meetings.models import AgendaItem, AgendaItemDocument
 
 
 def agenda_item_attach_document(*, agenda_item: AgendaItem, document: Document, order: int | None = None):

@@ -1,0 +1,214 @@
+"""The agenda in the admin: agenda items with their handlingar (ordered, uploaded in place) and
+the committee's standard agenda items (`AgendaTemplateItem`). The upload form of an item's
+handlingar is here, beside its inline: the file is checked and stored by cases.documents and
+attached by meetings.services.handlingar."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from cases.documents import document_inspect, document_upload
+from cases.forms import UPLOAD_HELP, check_osl
+from cases.models import Document
+from committees.scoping import ScopedHistoryAdmin, ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline
+from meetings.models import (
+    AgendaItem,
+    AgendaItemDocument,
+    AgendaTemplateItem,
+)
+from meetings.services.handlingar import agenda_item_attach_document, agenda_item_duplicate_of
+from meetings.services.registers import agenda_item_generate_list
+
+
+class AgendaItemUploadForm(forms.ModelForm):
+    """One row of the "upload handlingar" inline of an agenda item: a file that becomes a
+    Document of the item's case and is attached to the item."""
+
+    upload = forms.FileField(label=capfirst(_("file")), help_text=UPLOAD_HELP)
+    title = forms.CharField(label=capfirst(_("title")), max_length=500)
+    kind = forms.ChoiceField(
+        label=capfirst(_("kind")), choices=Document.Kind.choices, initial=Document.Kind.TJANSTESKRIVELSE
+    )
+    confidential = forms.BooleanField(label=capfirst(_("confidential")), required=False)
+    osl_reference = forms.CharField(label=capfirst(_("OSL reference")), max_length=100, required=False)
+    order = forms.IntegerField(
+        label=capfirst(_("order")), min_value=0, required=False, help_text=_("Empty: after the others.")
+    )
+
+    class Meta:
+        model = AgendaItemDocument
+        fields = ["order"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        inspected = document_inspect(uploaded_file=upload)
+        self.sha256 = inspected.sha256
+        agenda_item = getattr(self.instance, "agenda_item", None)
+        if agenda_item is not None:
+            duplicate = agenda_item_duplicate_of(agenda_item=agenda_item, sha256=inspected.sha256)
+            if duplicate:
+                raise ValidationError(
+                    _('"%(name)s" is already attached to this item (as "%(existing)s").'),
+                    code="already_attached",
+                    params={"name": inspected.name, "existing": duplicate.title},
+                )
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        check_osl(self, cleaned)
+        return cleaned
+
+    def _post_clean(self):
+        # The document does not exist yet; the services create and attach it on save.
+        pass
+
+    def save_upload(self, *, agenda_item, created_by=None):
+        """Store the file and attach it; None when the item already has the same content."""
+        data = self.cleaned_data
+        if agenda_item_duplicate_of(agenda_item=agenda_item, sha256=self.sha256):
+            return None
+        document = document_upload(
+            uploaded_file=data["upload"],
+            title=data["title"],
+            kind=data["kind"],
+            case=agenda_item.case,
+            date=timezone.localdate(),
+            confidential=data.get("confidential", False),
+            osl_reference=(data.get("osl_reference") or "").strip(),
+            created_by=created_by,
+        )
+        return agenda_item_attach_document(
+            agenda_item=agenda_item, document=document, order=data.get("order")
+        )
+
+
+class AgendaItemUploadFormSet(forms.BaseInlineFormSet):
+    """Refuses the same file chosen twice in one submission."""
+
+    def clean(self):
+        super().clean()
+        seen = {}
+        for form in self.forms:
+            sha256 = getattr(form, "sha256", None)
+            if not sha256 or not form.has_changed():
+                continue
+            if sha256 in seen:
+                form.add_error(
+                    "upload",
+                    ValidationError(
+                        _('The same file was chosen twice (also as "%(title)s").'),
+                        code="already_attached",
+                        params={"title": seen[sha256]},
+                    ),
+                )
+            else:
+                seen[sha256] = form.cleaned_data.get("title", "")
+
+
+class AgendaItemDocumentInline(ScopedTabularInline):
+    """The item's handlingar in order; a document already on the item is refused twice."""
+
+    model = AgendaItemDocument
+    extra = 0
+    fields = ["order", "document", "pages", "pdf_status"]
+    readonly_fields = ["pages", "pdf_status"]
+    autocomplete_fields = ["document"]
+    ordering = ["order", "id"]
+
+    @admin.display(description=_("pages"))
+    def pages(self, obj):
+        return obj.document.page_count if obj and obj.document_id else ""
+
+    @admin.display(description=_("PDF"))
+    def pdf_status(self, obj):
+        return obj.document.get_conversion_display() if obj and obj.document_id else ""
+
+
+class AgendaItemUploadInline(ScopedStackedInline):
+    """Upload new handlingar straight to the item: each file becomes a document of the item's
+    case (checked by content, DOCX/ODT converted to PDF) attached in the given order."""
+
+    model = AgendaItemDocument
+    form = AgendaItemUploadForm
+    formset = AgendaItemUploadFormSet
+    extra = 1
+    can_delete = False
+    # Stacked, so every field shows its own (translated) label.
+    fieldsets = [
+        (None, {"fields": [("upload", "title"), ("kind", "order"), ("confidential", "osl_reference")]})
+    ]
+    verbose_name = _("handling")
+    verbose_name_plural = _("Upload handlingar")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()  # only new uploads; the list is above
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ScopedHistoryAdmin):
+    list_display = ["title", "meeting", "order", "section", "kind", "case", "generates", "confidential"]
+    list_filter = ["kind", "confidential", "meeting__committee", "added_at_meeting", "generates"]
+    search_fields = ["title", "case__title", "proposal", "summary"]
+    autocomplete_fields = ["case", "meeting"]
+    inlines = [AgendaItemDocumentInline, AgendaItemUploadInline]
+    list_select_related = ["meeting__committee", "case"]
+    actions = ["generate_list"]
+
+    @admin.action(description=_("Generate the list from the register"))
+    def generate_list(self, request, queryset):
+        for item in queryset.select_related("meeting"):
+            try:
+                document = agenda_item_generate_list(agenda_item=item)
+            except ValidationError as error:
+                self.message_user(request, f"{item}: {' '.join(error.messages)}", level=messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(item)s: %(title)s attached (%(pages)s pages).")
+                    % {"item": item, "title": document.title, "pages": document.page_count},
+                    level=messages.SUCCESS,
+                )
+
+    def get_inlines(self, request, obj):
+        if obj and obj.meeting.is_locked:  # the handlingar of a frozen protokoll stay as they are
+            return [AgendaItemDocumentInline]
+        return super().get_inlines(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        if issubclass(formset.form, AgendaItemUploadForm):
+            # The uploads go through the services; the admin's change message reads these lists.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for upload_form in formset.forms:
+                if upload_form.has_changed() and upload_form.cleaned_data.get("upload"):
+                    attached = upload_form.save_upload(agenda_item=form.instance, created_by=request.user)
+                    if attached is not None:
+                        formset.new_objects.append(attached)
+                    else:
+                        self.message_user(
+                            request,
+                            _("%(title)s: the item already has this file; it was not attached again.")
+                            % {"title": upload_form.cleaned_data["title"]},
+                            level=messages.WARNING,
+                        )
+            return
+        super().save_formset(request, form, formset, change)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.meeting.is_locked)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.meeting.is_locked)
+
+
+@admin.register(AgendaTemplateItem)
+class AgendaTemplateItemAdmin(ScopedModelAdmin):
+    list_display = ["title", "committee", "order", "section", "kind"]
+    list_filter = ["committee"]
+    search_fields = ["title"]
