@@ -222,7 +222,7 @@ def meeting_send_kallelse(*, meeting: Meeting, sent_by, kind: str = Kind.KALLELS
 
 
 def _enqueue(dispatch: KallelseDispatch) -> None:
-    from meetings.tasks import send_kallelse_dispatch
+    from meetings.tasks import send_kallelse_dispatch  # the tasks import this module (meetings/tasks.py)
 
     try:
         send_kallelse_dispatch.delay(dispatch.pk)
