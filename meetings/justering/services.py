@@ -40,6 +40,7 @@ from meetings.models import (
 from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_transition
 from meetings.services.numbering import paragraph_year, paragraphs_renumber, series_committee
 from meetings.services.paragraphs import _require_draftable
+from meetings.tasks import post_anslag, send_justering_requests
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +148,6 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
 
 def _enqueue_justering_requests(justering_id: int) -> None:
     from kombu.exceptions import OperationalError
-
-    from meetings.tasks import send_justering_requests
 
     try:
         send_justering_requests.delay(justering_id)
@@ -262,8 +261,6 @@ def _enqueue_post_anslag(meeting_id: int) -> None:
     beat task alert_unposted_protokoll (meetings/anslag/tasks.py) tells the secretary, who can post
     it from the admin."""
     from kombu.exceptions import OperationalError
-
-    from meetings.tasks import post_anslag
 
     try:
         post_anslag.delay(meeting_id)

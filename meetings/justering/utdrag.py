@@ -26,6 +26,8 @@ from meetings import signing
 from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.document import paragraph_snapshot
 from meetings.models import Justering, Meeting, Paragraph, RenderedDocument, Signature
+from meetings.protokoll.context import BESTYRKANDE_FIELD
+from meetings.protokoll.document import protokollsutdrag_render_pdf
 
 # --- Protokollsutdrag: sealed by the organisation, or certified by the secretary herself -------
 
@@ -138,9 +140,6 @@ def _extract(paragraph: Paragraph, *, content_hash: str):
 
 
 def _build_extract(paragraph: Paragraph, *, content_hash: str, certifier, sign) -> RenderedDocument:
-    from meetings.protokoll.context import BESTYRKANDE_FIELD
-    from meetings.protokoll.document import protokollsutdrag_render_pdf
-
     rendered = protokollsutdrag_render_pdf(paragraph=paragraph, certifier=certifier)
     fields = [f for f in rendered.signature_fields if f.name == BESTYRKANDE_FIELD]
     if not fields:
@@ -319,8 +318,6 @@ def immediate_utdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
             _("Choose the ordförande and the justerare before the paragraph is justerat."),
             code=JusteringRefusal.NO_SIGNERS,
         )
-    from meetings.protokoll.context import BESTYRKANDE_FIELD
-    from meetings.protokoll.document import protokollsutdrag_render_pdf
 
     rendered = protokollsutdrag_render_pdf(paragraph=paragraph)
     wanted = {f"signature-{s.pk}" for s in state.signers} | {BESTYRKANDE_FIELD}
@@ -363,8 +360,6 @@ def immediate_utdrag_apply_signature(
 def immediate_utdrag_certify(*, document: RenderedDocument, justering: Justering) -> bool:
     """Seal the Bestyrkande of a completed immediate extract with the organisation's e-sigill
     (the server does it on its own, so in the organisation's name, never a person's)."""
-    from meetings.protokoll.context import BESTYRKANDE_FIELD
-
     with document.file.open("rb") as handle:
         current = handle.read()
     if BESTYRKANDE_FIELD in pdf_signed_field_names(current):

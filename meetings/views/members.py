@@ -31,6 +31,7 @@ from config.downloads import file_response
 from ..justering.document import signatures_awaiting
 from ..justering.utdrag import immediate_justeringar_awaiting
 from ..kallelse.dispatch import agenda_sections
+from ..kallelse.document import kallelse_get_or_render
 from ..models import AgendaItemDocument, Meeting
 from .justering import protokoll_summary
 
@@ -112,7 +113,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "end": timezone.localtime(meeting.end) if meeting.end else None,
             "agenda_visible": shown,
             "sections": sections,
-            "kallelse_available": shown and _kallelse_module() is not None,
+            "kallelse_available": shown,
             "notice": notice,
             "can_report_absence": can_report_absence,
             "person": person,
@@ -121,22 +122,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _kallelse_module():
-    try:
-        from ..kallelse import document as kallelse
-    except ImportError:
-        return None
-    return kallelse if hasattr(kallelse, "kallelse_get_or_render") else None
-
-
 @login_required
 def kallelse_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The members' kallelse PDF (all items, also the confidential ones), shown inline."""
     meeting = _member_meeting(request, pk)
-    module = _kallelse_module()
-    if not agenda_visible(meeting) or module is None:
+    if not agenda_visible(meeting):
         raise Http404
-    rendered = module.kallelse_get_or_render(meeting=meeting, public=False)
+    rendered = kallelse_get_or_render(meeting=meeting, public=False)
     local = timezone.localtime(meeting.start)
     filename = f"kallelse-{meeting.committee.short_name}-{local:%Y-%m-%d}.pdf"
     return file_response(rendered.file.open("rb"), content_type="application/pdf", filename=filename)
