@@ -1,7 +1,7 @@
 """Services for the meeting as it happens: förhinder (absence) reported by members.
 
 A member reports förhinder on their meeting page; the committee's secretaries are told
-by e-mail (Celery task `attendance.tasks.send_absence_notice_email`, registered under its old name, queued on commit) so
+by e-mail (Celery task `attendance.tasks.send_absence_notice_email`, queued on commit) so
 they can call in an ersättare.
 """
 
