@@ -3,7 +3,7 @@
 #   make demo    fresh venv + migrate + collectstatic + demo data + runserver on $(HOST):$(PORT)
 #                with DEBUG off (as in production)
 #   make test    system packages (scripts/system-packages.sh) + venv with dev extras
-#                + throwaway PostgreSQL/Redis + ruff + pytest
+#                + throwaway PostgreSQL/Redis + ruff + lint-imports + pytest
 #   make lock    recompile requirements/prod.lock and requirements/dev.lock from pyproject.toml
 #
 # Installs come from the locks, every package pinned with its hashes (pip --require-hashes):
@@ -29,9 +29,9 @@ PIP_TOOLS := pip-tools==7.6.2
 
 help:
 	@echo "make demo   - install, migrate, load demo data, runserver on $(HOST):$(PORT)"
-	@echo "make test   - system packages + ruff + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
+	@echo "make test   - system packages + ruff + lint-imports + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
 	@echo "              in parallel (pytest-xdist; PYTEST_WORKERS=0 for one process)"
-	@echo "make lint   - ruff check"
+	@echo "make lint   - ruff check + lint-imports (the layers of the apps)"
 	@echo "make lock   - recompile $(PROD_LOCK) and $(DEV_LOCK) from pyproject.toml (LOCK_ARGS=--upgrade-package X)"
 	@echo "make bench  - run benchmarks/run.py (writes benchmarks/RESULTS.md)"
 	@echo "make clean  - remove caches and build leftovers (keeps $(VENV) and .local/)"
@@ -96,6 +96,7 @@ test-run: $(VENV)/.installed-dev node_modules/.installed
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(VENV)/.installed-dev
 	@if [ -f benchmarks/run.py ]; then \

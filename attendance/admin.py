@@ -3,8 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import HistoryAdmin
-from committees.scoping import ScopedTabularInline
+from committees.scoping import ScopedHistoryAdmin, ScopedTabularInline
 
 from .models import AbsenceNotice, Attendance, Ballot, Disqualification, Reservation, Vote
 from .services import substitute_confirm, substitute_propose
@@ -30,7 +29,7 @@ class LockedWithMeetingMixin:
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(LockedWithMeetingMixin, HistoryAdmin):
+class AttendanceAdmin(LockedWithMeetingMixin, ScopedHistoryAdmin):
     list_display = ["person", "meeting", "status", "capacity", "serving", "replaces", "arrived_at", "left_at"]
     list_filter = ["status", "capacity", "serving", "meeting__committee"]
     search_fields = ["person__first_name", "person__last_name", "person__represents"]
@@ -40,7 +39,7 @@ class AttendanceAdmin(LockedWithMeetingMixin, HistoryAdmin):
 
 
 @admin.register(AbsenceNotice)
-class AbsenceNoticeAdmin(HistoryAdmin):
+class AbsenceNoticeAdmin(ScopedHistoryAdmin):
     list_display = [
         "person",
         "meeting",
@@ -96,7 +95,7 @@ class RecordedThroughServicesMixin:
 
 
 @admin.register(Disqualification)
-class DisqualificationAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdmin):
+class DisqualificationAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, ScopedHistoryAdmin):
     meeting_path = "paragraph__meeting"
     list_display = ["person", "paragraph", "substitute", "reason"]
     list_filter = ["paragraph__meeting__committee"]
@@ -112,7 +111,7 @@ class BallotInline(RecordedThroughServicesMixin, ScopedTabularInline):
 
 
 @admin.register(Vote)
-class VoteAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdmin):
+class VoteAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, ScopedHistoryAdmin):
     meeting_path = "paragraph__meeting"
     list_display = ["paragraph", "kind", "is_election", "result", "casting_vote_used"]
     list_filter = ["kind", "is_election", "paragraph__meeting__committee"]
@@ -122,7 +121,7 @@ class VoteAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdm
 
 
 @admin.register(Reservation)
-class ReservationAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, HistoryAdmin):
+class ReservationAdmin(RecordedThroughServicesMixin, LockedWithMeetingMixin, ScopedHistoryAdmin):
     meeting_path = "paragraph__meeting"
     list_display = ["person", "paragraph", "submitted_at"]
     list_filter = ["paragraph__meeting__committee"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import history_record
 from committees.models import Person
 from meetings.models import Meeting, Paragraph, ProtokollContentMixin
 
@@ -256,3 +257,9 @@ class Reservation(ProtokollContentMixin, models.Model):
 
     def __str__(self):
         return f"{self.person} – {self.paragraph}"
+
+
+# The audit trail (audit/history.py). Ballots exist only for open votes (`vote_record` refuses
+# them in a closed vote, which records counts only), so their history says nothing the
+# protokoll does not.
+history_record(Attendance, AbsenceNotice, Disqualification, Vote, Ballot, Reservation)

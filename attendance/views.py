@@ -35,21 +35,16 @@ from attendance.services import (
 )
 from attendance.services.participation import committee_seats, meeting_quorum
 from attendance.services.substitutes import meeting_date
-from committees.models import Committee, Person
+from committees.models import Person
+from committees.visibility import secretary_meetings
 from config.downloads import file_response
 from meetings.models import Meeting
 
 
 def _secretary_meeting(request: HttpRequest, pk: int) -> Meeting:
-    """The meeting, when the user is staff and secretary of its committee; 404 otherwise."""
-    if not request.user.is_staff:
-        raise Http404
-    return get_object_or_404(
-        Meeting.objects.select_related("committee", "chair").filter(
-            committee__in=Committee.objects.for_secretary(request.user)
-        ),
-        pk=pk,
-    )
+    """The meeting, when the user is staff and secretary of its committee; 404 otherwise
+    (committees.visibility.members.secretary_meetings)."""
+    return get_object_or_404(secretary_meetings(request.user).select_related("committee", "chair"), pk=pk)
 
 
 @login_required
@@ -141,7 +136,7 @@ def attendance_report_view(request: HttpRequest) -> HttpResponse:
     `format=csv` or `format=xlsx` downloads it."""
     if not request.user.is_staff:
         raise Http404
-    meetings = Meeting.objects.for_secretary(request.user)
+    meetings = secretary_meetings(request.user)
     people = (
         Person.objects.filter(attendances__meeting__in=meetings)
         .distinct()

@@ -5,10 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from committees.scoping import ScopedModelAdminMixin
 
-
-class HistoryAdmin(ScopedModelAdminMixin, SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
     """A ModelAdmin whose "History" page lists every recorded change of the row: when, by whom,
     and each changed field before and after (django-simple-history).
 
@@ -16,8 +14,11 @@ class HistoryAdmin(ScopedModelAdminMixin, SimpleHistoryAdmin):
     `get_queryset`, e.g. another committee's paragraph) has no history for them either
     (404), also for a deleted row, which only a superuser can look up. It is read-only:
     going back to an earlier version would bypass the services (numbering, vote rules,
-    the protokoll lock), so reverting is off and a post to a version page is refused. Rows and
-    relation fields are scoped as in every admin of the project (committees.scoping.ScopedAdminMixin).
+    the protokoll lock), so reverting is off and a post to a version page is refused.
+
+    The project's admins take it together with the scoping of rows and relation fields, as
+    `committees.scoping.ScopedHistoryAdmin`: the audit app is the lowest layer and imports no
+    app (docs/architecture.md).
     """
 
     def _require_in_scope(self, request, object_id) -> None:

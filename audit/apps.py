@@ -1,23 +1,23 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
+from .locks import (
+    protokoll_lock_install,
+    protokoll_lock_uninstall,
+    records_lock_install,
+    records_lock_uninstall,
+)
+
 
 def _sqlite_locks_drop(sender, using, **kwargs):
-    from django.db import connections
-
-    from .locks import protokoll_lock_uninstall, records_lock_uninstall
-
     if connections[using].vendor == "sqlite":
         protokoll_lock_uninstall(connection=connections[using])
         records_lock_uninstall(connection=connections[using])
 
 
 def _sqlite_locks_install(sender, using, **kwargs):
-    from django.db import connections
-
-    from .locks import protokoll_lock_install, records_lock_install
-
     if connections[using].vendor == "sqlite":
         protokoll_lock_install(connection=connections[using])
         records_lock_install(connection=connections[using])

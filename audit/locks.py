@@ -24,6 +24,7 @@ so they are dropped before migrating and installed again afterwards. SQLite guar
 INSERT and UPDATE only (see `_SQLITE_EVENTS`).
 """
 
+from django.apps import apps
 from django.db import DatabaseError
 
 # Meeting.LOCKED_STATUSES, written out: the database must not change meaning when the Python
@@ -311,9 +312,9 @@ def _signature_row_differs(vendor: str) -> str:
         free = "ARRAY[" + _quoted(SIGNATURE_FREE_COLUMNS) + "]::text[]"
         return f"((to_jsonb(OLD) - {free}) IS DISTINCT FROM (to_jsonb(NEW) - {free}))"
     # SQLite: the columns of the model as it stands; the triggers are made again after every migrate.
-    from meetings.models import Signature
-
-    columns = [f.column for f in Signature._meta.concrete_fields if f.column not in SIGNATURE_FREE_COLUMNS]
+    # By its label, as the SQL here names the tables: the audit app imports no app.
+    signature = apps.get_model("meetings", "Signature")
+    columns = [f.column for f in signature._meta.concrete_fields if f.column not in SIGNATURE_FREE_COLUMNS]
     return _differs(columns, vendor)
 
 

@@ -155,10 +155,11 @@ def build_meeting(files: list[Path]):
     (through the upload service, as a secretary would). Reused if it exists."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cases.documents import agenda_item_attach_document, document_upload
+    from cases.documents import document_upload
     from cases.models import Case, Document
     from committees.models import Assignment, Committee, Organisation, Party, Person
     from meetings.models import AgendaItem, Meeting
+    from meetings.services.handlingar import agenda_item_attach_document
 
     organisation, _ = Organisation.objects.get_or_create(
         diarium_prefix="RJL", defaults={"name": "Region Jönköpings län"}

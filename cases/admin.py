@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import HistoryAdmin
 from committees.models import Person
-from committees.scoping import ScopedModelAdmin
+from committees.scoping import ScopedHistoryAdmin, ScopedModelAdmin
 from config.downloads import file_response
 
 from .documents import document_queue_conversion
@@ -103,7 +102,7 @@ class CaseRegisterForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(RegisterExportMixin, HistoryAdmin):
+class CaseAdmin(RegisterExportMixin, ScopedHistoryAdmin):
     """The diarium as a secretary sees it: the cases of their committees, and the cases their
     committees handle (on an agenda or in a paragraph), plus cases not yet given a committee
     (committees.visibility)."""
@@ -182,7 +181,7 @@ class CaseAdmin(RegisterExportMixin, HistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(HistoryAdmin):
+class DocumentAdmin(ScopedHistoryAdmin):
     """Handlingar a secretary may see: those of their committees' agendas and cases, and their own
     uploads (committees.visibility). A confidential handling of another committee is never listed."""
 
@@ -298,7 +297,7 @@ class RemissForm(forms.ModelForm):
 
 
 @admin.register(Remiss)
-class RemissAdmin(RegisterExportMixin, HistoryAdmin):
+class RemissAdmin(RegisterExportMixin, ScopedHistoryAdmin):
     form = RemissForm
     register_name = "remisser"
     scope_registers = True  # kept by officials as well as secretaries
@@ -313,7 +312,7 @@ class RemissAdmin(RegisterExportMixin, HistoryAdmin):
 
 
 @admin.register(Motion)
-class MotionAdmin(RegisterExportMixin, HistoryAdmin):
+class MotionAdmin(RegisterExportMixin, ScopedHistoryAdmin):
     register_name = "motioner"
     scope_registers = True
 
@@ -367,7 +366,7 @@ class DelegatedDecisionRegisterForm(forms.ModelForm):
 
 
 @admin.register(DelegatedDecision)
-class DelegatedDecisionAdmin(RegisterExportMixin, HistoryAdmin):
+class DelegatedDecisionAdmin(RegisterExportMixin, ScopedHistoryAdmin):
     """Delegationsbeslut. Adding one: choose the decision maker (the page reloads with
     `?decision_maker=<id>`) and only the points delegated to their role are offered."""
 
@@ -427,9 +426,7 @@ class DelegatedDecisionAdmin(RegisterExportMixin, HistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "point":
-            points = DelegationPoint.objects.all()
-            if not request.user.is_superuser:
-                points = points.filter(committee__in=self.scoped_committees(request))
+            points = self.scope_choices(request, DelegationPoint.objects.all())  # committees.visibility
             person = self._chosen_decision_maker(request)
             if person is not None:
                 on = timezone.localdate()

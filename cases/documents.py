@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -460,7 +460,7 @@ def _copy_pdf(source: Document, *, to: Document) -> None:
 
 
 def _enqueue_conversion(document_id: int) -> None:
-    from .tasks import convert_document_to_pdf
+    from .tasks import convert_document_to_pdf  # the tasks import this module (cases/tasks.py)
 
     try:
         convert_document_to_pdf.delay(document_id)
@@ -610,53 +610,3 @@ def documents_pending_conversion() -> list[int]:
         .exclude(source_file="")
         .values_list("pk", flat=True)
     )
-
-
-# --- Handlingar of an agenda item ---------------------------------------------------------------
-
-
-def agenda_item_attach_document(*, agenda_item, document: Document, order: int | None = None):
-    """Attach a handling to an agenda item (last, unless an order is given).
-
-    Refused when the meeting's protokoll is frozen, and when the item already has this
-    handling or one with the same content.
-    """
-    from meetings.models import AgendaItemDocument
-
-    if agenda_item.meeting.is_locked:
-        _refuse(
-            _("The protokoll has been sent for justering; its handlingar can no longer be changed."),
-            "protokoll_locked",
-        )
-    duplicate = agenda_item_duplicate_of(agenda_item=agenda_item, document=document)
-    if duplicate:
-        _refuse(
-            _('"%(title)s" is already attached to this item (as "%(existing)s").'),
-            "already_attached",
-            title=document.title,
-            existing=duplicate.title,
-        )
-    if order is None:
-        highest = agenda_item.attachments.aggregate(m=Max("order"))["m"]
-        order = 0 if highest is None else highest + 1
-    return AgendaItemDocument.objects.create(agenda_item=agenda_item, document=document, order=order)
-
-
-def agenda_item_duplicate_of(
-    *, agenda_item, document: Document | None = None, sha256: str = ""
-) -> Document | None:
-    """The handling of the item that is `document` or has the same content, if any."""
-    if agenda_item.pk is None:
-        return None
-    same = Q()
-    if document is not None:
-        same |= Q(pk=document.pk)
-        if document.sha256:
-            same |= Q(sha256=document.sha256)
-        if document.source_file:
-            same |= Q(source_file=document.source_file.name)
-    if sha256:
-        same |= Q(sha256=sha256) | Q(source_file__contains=sha256)
-    if not same:
-        return None
-    return agenda_item.documents.filter(same).first()

@@ -10,15 +10,21 @@ back from storage in chunks and hashed again. Each file is reported as:
 - UNRECORDED: the file is there but no hash was recorded, so it cannot be verified.
 
 `manage.py verify_files` prints the report; the backup restore runs it at the end.
+
+Each app names the files it keeps with `@stored_files_source` (the handlingar here; the built
+PDFs and the justering's files in meetings/integrity.py, registered in `MeetingsConfig.ready`),
+so this lower layer imports no app above it.
 """
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
 from django.db.models.fields.files import FieldFile
+
+from .models import Document
 
 OK, CHANGED, MISSING, UNRECORDED = "OK", "CHANGED", "MISSING", "UNRECORDED"
 PROBLEMS = {CHANGED, MISSING}
@@ -84,11 +90,28 @@ def hash_in_name(name: str) -> str:
     return stem if _HEX64.fullmatch(stem) else ""
 
 
-def stored_files() -> Iterator[tuple[str, FieldFile, str]]:
-    """Every stored file Paragraf keeps a record of: (record, file, expected SHA-256)."""
-    from cases.models import Document
-    from meetings.models import Justering, RenderedDocument
+StoredFiles = Iterator[tuple[str, FieldFile, str]]
+# The functions that list the stored files of one app, in the order they were registered.
+STORED_FILE_SOURCES: list[Callable[[], StoredFiles]] = []
 
+
+def stored_files_source(source: Callable[[], StoredFiles]) -> Callable[[], StoredFiles]:
+    """Register `source` (a decorator): it yields (record, file, expected SHA-256) for each
+    stored file of its records."""
+    if source not in STORED_FILE_SOURCES:
+        STORED_FILE_SOURCES.append(source)
+    return source
+
+
+def stored_files() -> StoredFiles:
+    """Every stored file Paragraf keeps a record of: (record, file, expected SHA-256)."""
+    for source in STORED_FILE_SOURCES:
+        yield from source()
+
+
+@stored_files_source
+def document_files() -> StoredFiles:
+    """The handlingar: the PDF, and the original a DOCX/ODT was converted from."""
     for document in Document.objects.only("pk", "file", "source_file", "sha256").order_by("pk").iterator():
         if document.file:
             yield (
@@ -102,15 +125,6 @@ def stored_files() -> Iterator[tuple[str, FieldFile, str]]:
                 document.source_file,
                 hash_in_name(document.source_file.name),
             )
-    for rendered in RenderedDocument.objects.only("pk", "kind", "file", "sha256").order_by("pk").iterator():
-        if rendered.file:
-            yield f"RenderedDocument {rendered.pk} ({rendered.kind})", rendered.file, rendered.sha256
-    justeringar = Justering.objects.only("pk", "frozen_file", "frozen_sha256", "signed_file", "signed_sha256")
-    for justering in justeringar.order_by("pk").iterator():
-        if justering.frozen_file:
-            yield f"Justering {justering.pk} (frozen)", justering.frozen_file, justering.frozen_sha256
-        if justering.signed_file:
-            yield f"Justering {justering.pk} (signed)", justering.signed_file, justering.signed_sha256
 
 
 def files_verify() -> IntegrityReport:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import history_record
 from committees.models import Committee, Organisation, Person
 
 DIARIENUMMER_RE = re.compile(r"^(?P<prefix>[A-ZÅÄÖ]{1,20}) (?P<year>\d{4})/(?P<serial>\d{1,7})$")
@@ -480,3 +481,8 @@ class DecisionMakerSeries(models.Model):
 
     def __str__(self):
         return f"{self.person} {self.year}: {self.last_number}"
+
+
+# The audit trail (audit/history.py). Document: the metadata of a handling; the file itself is
+# never replaced (`document_upload`).
+history_record(Case, Remiss, Motion, DelegatedDecision, Document)

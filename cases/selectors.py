@@ -1,37 +1,13 @@
-"""Selectors of the cases app: what officials may see in the registers, and a case's history."""
+"""Selectors of the cases app: a case's history. What officials may see in the registers is
+committees.visibility.officials's."""
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from committees.models import Committee
-from committees.visibility import REGISTER_ROLES, committees_administered
-
 from .models import Case, DelegatedDecision
-
-OFFICIAL_ROLES = REGISTER_ROLES
-
-
-def committees_for_official(user) -> QuerySet[Committee]:
-    """The committees whose registers the user keeps: all for superusers, else those where
-    they are currently secretary or tjänsteperson (committees.visibility)."""
-    return committees_administered(user, registers=True)
-
-
-def user_is_official(user) -> bool:
-    """May the user open the registers at all: staff, or an official of some committee."""
-    return user.is_authenticated and (user.is_staff or committees_for_official(user).exists())
-
-
-def cases_visible_to_official(user) -> QuerySet[Case]:
-    """Open cases for every official; confidential ones only for officials of the owning committee."""
-    cases = Case.objects.all()
-    if user.is_superuser:
-        return cases
-    return cases.filter(Q(confidential=False) | Q(committee__in=committees_for_official(user)))
 
 
 @dataclass

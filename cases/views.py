@@ -2,7 +2,7 @@
 
 Every view needs a login and an official (staff, or secretary/tjänsteperson of a committee);
 rows are limited to the committees the user keeps registers for, confidential cases to the
-officials of the owning committee (others get 404).
+officials of the owning committee (others get 404): committees.visibility.officials.
 """
 
 from functools import wraps
@@ -16,11 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee
+from committees.visibility import (
+    case_confidential_visible_to,
+    cases_visible_to,
+    committees_for_official,
+    user_is_official,
+)
 from config.downloads import file_response
 
 from .exports import REGISTERS, register_export_csv, register_export_xlsx
 from .models import DelegatedDecision, Motion, Remiss
-from .selectors import case_history, cases_visible_to_official, committees_for_official, user_is_official
+from .selectors import case_history
 from .services import motions_unanswered, remiss_deadline_state, remisser_register
 
 EXPORTS = [
@@ -95,11 +101,8 @@ def motioner(request: HttpRequest) -> HttpResponse:
 
 @official_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_object_or_404(cases_visible_to_official(request.user).select_related("committee"), pk=pk)
-    show_confidential = request.user.is_superuser or (
-        case.committee_id is not None
-        and committees_for_official(request.user).filter(pk=case.committee_id).exists()
-    )
+    case = get_object_or_404(cases_visible_to(request.user).select_related("committee"), pk=pk)
+    show_confidential = case_confidential_visible_to(request.user, case)
     events = case_history(case=case, show_confidential=show_confidential)
     return _render(request, "cases/register/case_detail.html", {"case": case, "events": events})
 
@@ -112,7 +115,7 @@ def _export_rows(request: HttpRequest, name: str):
         return DelegatedDecision.objects.filter(point__committee__in=committees).order_by("decided_on", "id")
     if name == "motioner":
         return Motion.objects.filter(preparing_committee__in=committees).prefetch_related("submitters")
-    return cases_visible_to_official(request.user).filter(committee__in=committees)
+    return cases_visible_to(request.user).filter(committee__in=committees)
 
 
 @official_required

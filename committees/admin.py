@@ -7,12 +7,10 @@ from django.db import models
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from audit.admin import HistoryAdmin
-
 from .identity import person_login_check, person_set_identity, person_set_login
 from .models import Assignment, Committee, Organisation, Party, Person
 from .roles import is_identity_admin
-from .scoping import ScopedModelAdmin, ScopedTabularInline
+from .scoping import ScopedHistoryAdmin, ScopedModelAdmin, ScopedTabularInline
 
 
 @admin.register(Organisation)
@@ -98,7 +96,7 @@ class PersonAdminForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(HistoryAdmin):
+class PersonAdmin(ScopedHistoryAdmin):
     """People. A secretary adds people (without a login) and edits their party, contact
     details and titles; the login link, the name and the e-mail of an existing person are
     read-only for her. Identity administrators change those through committees/identity.py,

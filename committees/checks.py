@@ -1,17 +1,16 @@
 """System check: every admin and inline of the project's apps is built on the scoping base
 classes (committees.scoping.ScopedModelAdmin …), so none can forget the committee scoping."""
 
+from django.contrib import admin
 from django.core import checks
+
+from .scoping import ScopedInlineMixin, ScopedModelAdminMixin
 
 PROJECT_APPS = {"committees", "cases", "meetings", "attendance", "audit", "portal"}
 
 
 @checks.register(checks.Tags.admin, checks.Tags.security)
 def check_admins_are_scoped(app_configs=None, **kwargs):
-    from django.contrib import admin
-
-    from .scoping import ScopedInlineMixin, ScopedModelAdminMixin
-
     errors = []
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in PROJECT_APPS:
@@ -20,7 +19,7 @@ def check_admins_are_scoped(app_configs=None, **kwargs):
             errors.append(
                 checks.Error(
                     f"{type(model_admin).__name__} is not built on committees.scoping.ScopedModelAdmin "
-                    "(or audit.admin.HistoryAdmin): its rows and relation fields are not scoped.",
+                    "(or ScopedHistoryAdmin): its rows and relation fields are not scoped.",
                     obj=type(model_admin),
                     id="committees.E001",
                 )

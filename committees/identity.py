@@ -4,16 +4,23 @@ fields that identify them (`Person.IDENTITY_FIELDS`: name and e-mail).
 Only an identity administrator changes them (`committees.roles.is_identity_admin`: superusers
 and the group Identitetsadministratör), never a secretary as such: the login decides whose
 committees a user administers and whose justering they sign. Every change is a save of the
-Person, recorded in the audit trail (audit/models.py) with who made it and why, and revokes
-the person's signing certificate, which names the person and was issued for their login.
+Person, recorded in the audit trail (audit/history.py) with who made it and why, and sends
+`person_identity_changed`: the signing (meetings.signing, connected in meetings/apps.py)
+revokes the person's signing certificate, which names the person and was issued for their
+login. A signal, since committees is a lower layer than meetings (docs/architecture.md).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from .models import Person
 from .roles import is_identity_admin
+
+# Sent (sender=Person, person=, reason=) inside the transaction of each change of a person's
+# login or identity fields; a receiver that raises undoes the change.
+person_identity_changed = Signal()
 
 
 def _require_identity_admin(by) -> None:
@@ -42,8 +49,6 @@ def person_login_check(*, person: Person, user, by) -> None:
 
 
 def _save_recorded(person: Person, *, by, reason: str, fields: list[str]) -> None:
-    from meetings.signing.certificates import person_certificates_revoke
-
     # The audit trail's "who" and "why", also when called outside a request.
     person._history_user = by
     person._change_reason = reason[:100]  # the length of history_change_reason
@@ -52,7 +57,7 @@ def _save_recorded(person: Person, *, by, reason: str, fields: list[str]) -> Non
     finally:  # a later save of the same instance is not this change
         person.__dict__.pop("_history_user", None)
         person.__dict__.pop("_change_reason", None)
-    person_certificates_revoke(person=person, reason=reason)
+    person_identity_changed.send(sender=Person, person=person, reason=reason)
 
 
 @transaction.atomic

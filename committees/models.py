@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import history_record
+
 
 class Organisation(models.Model):
     """The organisation (region, kommun) that owns committees, diarium and anslagstavla."""
@@ -348,3 +350,8 @@ class Assignment(models.Model):
     @property
     def is_member(self) -> bool:
         return self.role in self.MEMBER_ROLES
+
+
+# The audit trail (audit/history.py). Who a person is: the login link and the identity fields
+# (committees/identity.py).
+history_record(Person)

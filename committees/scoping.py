@@ -9,6 +9,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.forms import ModelChoiceField
 
+from audit.admin import HistoryAdmin
+
 from .visibility import administered, choosable, committees_administered
 
 
@@ -91,7 +93,12 @@ class ScopedModelAdminMixin(ScopedAdminMixin):
 
 
 class ScopedModelAdmin(ScopedModelAdminMixin, admin.ModelAdmin):
-    """The base of every ModelAdmin of the project (audit.admin.HistoryAdmin for recorded rows)."""
+    """The base of every ModelAdmin of the project (ScopedHistoryAdmin for recorded rows)."""
+
+
+class ScopedHistoryAdmin(ScopedModelAdminMixin, HistoryAdmin):
+    """The base of the ModelAdmin of a recorded model (audit.history): scoped as every admin,
+    with its "History" page scoped the same way (audit.admin.HistoryAdmin)."""
 
 
 class ScopedInlineMixin(ScopedAdminMixin):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
+from committees.access import two_factor_step
 from config.downloads import FILE_POLICY_DIRECTIVES
 
 
@@ -133,8 +134,6 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from committees.access import two_factor_step
-
         user = getattr(request, "user", None)
         if user is None or request.resolver_match.view_name in self.OPEN_URL_NAMES:
             return None

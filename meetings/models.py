@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.history import history_record
 from cases.models import Case, Document
 from committees.models import Committee, Person
 
@@ -752,3 +753,9 @@ class SigningCertificate(models.Model):
 
     def __str__(self):
         return f"{self.subject} ({self.serial})"
+
+
+# The audit trail (audit/history.py).
+history_record(Meeting, AgendaItem, Paragraph, Signature, Anslag)
+# The frozen snapshot is large and fixed by its content_hash, which is recorded.
+history_record(Justering, excluded_fields=("snapshot",))

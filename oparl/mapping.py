@@ -8,16 +8,14 @@ Empty values are left out, as OParl asks.
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import PurePosixPath
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from portal.published import public_agenda_item, public_paragraph
 
+from .text import plain_text
 from .votes import agenda_item_extension  # the paragraf:votes extension (oparl/votes.py)
 
 OPARL_VERSION = "https://schema.oparl.org/1.1/"
@@ -58,13 +56,6 @@ def _datetime(value) -> str | None:
 
 def _date(value) -> str | None:
     return value.isoformat() if value else None
-
-
-def plain_text(rich_text: str) -> str:
-    """The text of a rich-text field without its HTML: one line per paragraph or list item."""
-    text = re.sub(r"(?i)<br\s*/?>|</(p|li|h[1-6]|div)>", "\n", rich_text or "")
-    text = html.unescape(strip_tags(text))
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 # --- The installation and the bodies -------------------------------------------------------------

@@ -8,6 +8,9 @@ import logging
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from kombu.exceptions import OperationalError
+
+from .tasks import refresh_records
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +18,6 @@ APPS = {"committees", "meetings", "cases"}
 
 
 def _refresh_on_commit():
-    from kombu.exceptions import OperationalError
-
-    from .tasks import refresh_records
-
     try:
         refresh_records.delay()
     except (OperationalError, RuntimeError):  # the broker or the result store is down

@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.core.cache import cache
 
+from .records import records_refresh
+
 LOCK = "oparl.records_refresh.lock"
 
 
@@ -10,8 +12,6 @@ LOCK = "oparl.records_refresh.lock"
 def refresh_records() -> dict | None:
     """Bring the OParl records up to date (`oparl.records.records_refresh`). One run at a time:
     a run that finds another one busy does nothing (the next commit or beat run catches up)."""
-    from .records import records_refresh
-
     if not cache.add(LOCK, True, timeout=600):
         return None
     try:

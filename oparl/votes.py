@@ -5,7 +5,8 @@ project names them `paragraf:…` (see `paragraf:party` on Person).
 
 The JSON Schema is oparl/schema/paragraf-votes.json (documented in docs/open-data.md). The
 data comes only from the selectors of `portal.published` (`paragraph_record_prefetch`), so a
-confidential § or an unpublished protokoll has none, whatever rows it holds.
+confidential § or an unpublished protokoll has none, whatever rows it holds; the counts and
+the outcome are read as the votes CSV reads them (`portal.votes`).
 """
 
 from __future__ import annotations
@@ -13,20 +14,17 @@ from __future__ import annotations
 from django.db.models import prefetch_related_objects
 from django.utils.html import strip_tags
 
-from attendance.models import Ballot, Vote
+from attendance.models import Vote
 from portal.published import paragraph_record_prefetch
+from portal.votes import CHOICES, OUTCOMES, vote_counts
+
+from .text import plain_text
 
 EXTENSION = "paragraf:votes"
 SCHEMA_PATH = "oparl/schema/paragraf-votes.json"
-# The ballot choices as the extension spells them.
-CHOICES = {Ballot.Choice.YES: "yes", Ballot.Choice.NO: "no", Ballot.Choice.ABSTAIN: "abstain"}
-# Vote.result "ja" → proposition A won, "nej" → proposition B.
-OUTCOMES = {Vote.Result.YES: "A", Vote.Result.NO: "B"}
 
 
 def _text(rich_text: str) -> str:
-    from .mapping import plain_text
-
     return plain_text(rich_text) if strip_tags(rich_text or "").strip() else ""
 
 
@@ -38,17 +36,6 @@ def _person(person, *, public: bool, links) -> dict:
     if person.party_id:
         data["party"] = person.party.abbreviation
     return data
-
-
-def vote_counts(vote: Vote, ballots: list) -> dict:
-    """The counts recorded with the vote, or (older open votes) counted from its ballots."""
-    tally = {choice: 0 for choice in Ballot.Choice.values}
-    for ballot in ballots:
-        tally[ballot.choice] += 1
-    recorded = {"ja": vote.yes_count, "nej": vote.no_count, "avstar": vote.abstain_count}
-    return {
-        CHOICES[choice]: tally[choice] if recorded[choice] is None else recorded[choice] for choice in tally
-    }
 
 
 def _vote(vote: Vote, links) -> dict:

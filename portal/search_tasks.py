@@ -4,16 +4,16 @@
 from celery import shared_task
 from django.db import IntegrityError
 
+from meetings.models import Meeting
+
+from .search import search_index_meeting, search_reindex_all
+
 __all__ = ["index_meeting", "reindex_all"]
 
 
 @shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=10)
 def index_meeting(self, meeting_id: int) -> dict:
     """(Re)build the search entries of one meeting; running it twice writes nothing twice."""
-    from meetings.models import Meeting
-
-    from .search import search_index_meeting
-
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:  # deleted meanwhile: its entries went with it (on_delete=CASCADE)
         return {"written": 0, "removed": 0}
@@ -27,6 +27,4 @@ def index_meeting(self, meeting_id: int) -> dict:
 @shared_task(acks_late=True)
 def reindex_all() -> dict:
     """Rebuild the whole index (as `manage.py search_reindex`)."""
-    from .search import search_reindex_all
-
     return search_reindex_all()

@@ -14,6 +14,13 @@ import logging
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from kombu.exceptions import OperationalError
+
+from cases.models import Case, Document
+from meetings.models import AgendaItem, AgendaItemDocument, Meeting, MeetingTransition
+
+from .search_tasks import index_meeting
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +38,6 @@ class _ReindexOnCommit:
         return self.kind, self.pk
 
     def meeting_ids(self) -> list[int]:
-        from meetings.models import AgendaItem, Meeting
-
         if self.kind == "meeting":
             return [self.pk]
         if self.kind == "agenda_item":
@@ -44,10 +49,6 @@ class _ReindexOnCommit:
         return list(Meeting.objects.filter(condition).values_list("pk", flat=True).distinct())
 
     def __call__(self):
-        from kombu.exceptions import OperationalError
-
-        from .search_tasks import index_meeting
-
         if self.superseded:  # a later callback of the same transaction does it
             return
         for meeting_id in self.meeting_ids():
@@ -110,11 +111,6 @@ def on_document_saved(sender, instance, created, raw=False, **kwargs):
 
 
 def connect() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from cases.models import Case, Document
-    from meetings.models import AgendaItem, AgendaItemDocument, Meeting, MeetingTransition
-
     uid = "portal.search"
     post_save.connect(on_transition_saved, sender=MeetingTransition, dispatch_uid=f"{uid}.transition")
     post_save.connect(on_meeting_saved, sender=Meeting, dispatch_uid=f"{uid}.meeting")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run Paragraf's checks against throwaway services:
 #
-#   1. ruff check .
+#   1. ruff check . and lint-imports (the layers of the apps, docs/architecture.md)
 #   2. a private PostgreSQL (initdb in a temp dir, 127.0.0.1, free port) and a
 #      private Redis (127.0.0.1, free port, no persistence)
 #   3. manage.py makemigrations --check --dry-run   (against that PostgreSQL)
@@ -9,8 +9,8 @@
 #      then the tests marked `serial` in a second, single-process pass
 #
 # The services and the temp dir are always removed on exit. The exit code is
-# pytest's (5, "no tests collected", counts as a failure), or 1 if only ruff or
-# the migrations check failed.
+# pytest's (5, "no tests collected", counts as a failure), or 1 if only ruff,
+# lint-imports or the migrations check failed.
 #
 # Missing system packages are installed by scripts/system-packages.sh (apt-get, as root;
 # otherwise it prints the apt-get command to run and stops).
@@ -66,6 +66,8 @@ free_port() {
 failed_checks=()
 log "ruff check ."
 "$VENV/bin/ruff" check . || failed_checks+=("ruff check")
+log "lint-imports"
+"$VENV/bin/lint-imports" --no-cache || failed_checks+=("lint-imports")
 
 # --- throwaway services -----------------------------------------------------
 

@@ -17,6 +17,7 @@ from cases import documents
 from cases.documents import document_upload
 from cases.models import Document
 from meetings.models import AgendaItemDocument
+from meetings.services.handlingar import agenda_item_attach_document
 from tests.factories import AgendaItemFactory, CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -376,9 +377,9 @@ def test_same_handling_uploaded_twice_to_an_item_is_refused(admin_client, media)
 def test_same_document_cannot_be_attached_twice_to_an_item(media):
     item = AgendaItemFactory()
     document = upload("missiv.pdf", pdf_bytes())
-    documents.agenda_item_attach_document(agenda_item=item, document=document)
+    agenda_item_attach_document(agenda_item=item, document=document)
     with pytest.raises(ValidationError) as refused:
-        documents.agenda_item_attach_document(agenda_item=item, document=document)
+        agenda_item_attach_document(agenda_item=item, document=document)
     assert refused.value.code == "already_attached"
     assert item.attachments.count() == 1
 

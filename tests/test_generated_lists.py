@@ -11,15 +11,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases.documents import agenda_item_attach_document, document_upload
+from cases.documents import document_upload
 from cases.models import DelegatedDecision, Document, Remiss
-from cases.registers import (
+from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting
+from meetings.services.handlingar import agenda_item_attach_document
+from meetings.services.registers import (
     GENERATED_PREFIX,
     _detach_generated,
     agenda_item_generate_list,
     meeting_generate_lists,
 )
-from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting
 from tests.factories import (
     AgendaItemFactory,
     CaseFactory,

@@ -111,7 +111,7 @@ def test_a_secretary_cannot_move_her_login_to_another_committees_secretary(commi
     assert refused_as_locked(response)
     assert b"identity administrator" in response.content or "identitetsadministratör" in response.text
     # ANA's secretary has no assignment in her committees: the admin does not even open her
-    # person (committees/visibility.py), so a post of the change form goes nowhere.
+    # person (committees/visibility/admin.py), so a post of the change form goes nowhere.
     response = client.post(change_url(ana_secretary), {"user": her.pk})
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")
 

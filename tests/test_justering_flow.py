@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from committees.models import Assignment
 from meetings import signing
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.services import (
     paragraph_immediate_justering_sign,
     protokoll_freeze,
@@ -230,10 +231,10 @@ def test_three_justerare_and_a_missing_chair_are_refused_by_the_service(cast):
             chair=cast.chair.person,
             adjusters=[cast.adjuster.person, cast.second_adjuster.person, cast.member.person],
         )
-    assert refused.value.code == "too_many_adjusters"
+    assert refused.value.code == JusteringRefusal.TOO_MANY_ADJUSTERS
     with pytest.raises(ValidationError) as refused:
         protokoll_set_signers(meeting=cast.meeting, chair=None, adjusters=[cast.adjuster.person])
-    assert refused.value.code == "no_chair"
+    assert refused.value.code == JusteringRefusal.NO_CHAIR
 
 
 def test_save_and_send_for_justering_from_the_signers_page(client, cast, django_capture_on_commit_callbacks):
@@ -403,7 +404,7 @@ def test_signing_twice_or_after_reopening_is_refused_with_a_message(client, cast
     # A second post (e.g. the form sent again from another tab) signs nothing more.
     with pytest.raises(ValidationError) as refused:
         protokoll_sign(signature=cast.signature_of(cast.chair), user=cast.chair, password=PASSWORD)
-    assert refused.value.code == "already_signed"
+    assert refused.value.code == SigningRefusal.ALREADY_SIGNED
 
     client.force_login(cast.adjuster)
     page = reverse("meetings:justering", args=[cast.signature_of(cast.adjuster).pk])
@@ -568,7 +569,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     assert client.get(page).status_code == 404
     with pytest.raises(ValidationError) as refused:
         paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.member, password=PASSWORD)
-    assert refused.value.code == "not_signer"
+    assert refused.value.code == SigningRefusal.NOT_SIGNER
 
     client.force_login(cast.chair)
     response = client.post(page, {"password": "fel"})
@@ -598,7 +599,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
         paragraph_immediate_justering_sign(
             paragraph=paragraph, user=cast.second_adjuster, password=PASSWORD
         )
-    assert refused.value.code == "already_justerad"
+    assert refused.value.code == SigningRefusal.ALREADY_JUSTERAD
     client.force_login(cast.second_adjuster)
     assert page not in client.get(reverse("meetings:home")).content.decode()
 
@@ -608,7 +609,7 @@ def test_a_paragraph_without_immediate_justering_cannot_be_signed_alone(cast):
     paragraph = cast.meeting.paragraphs.first()
     with pytest.raises(ValidationError) as refused:
         paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.chair, password=PASSWORD)
-    assert refused.value.code == "not_immediate"
+    assert refused.value.code == SigningRefusal.NOT_IMMEDIATE
 
 
 # --- The public verification page -------------------------------------------------------------------

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case, DelegatedDecision, Document, Motion, Remiss
-from cases.registers import meeting_generate_lists
 from committees.models import Committee, Person
 from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import AgendaItem, Anslag, Meeting, Paragraph
+from meetings.services.registers import meeting_generate_lists
 from meetings.signing.verification import pdf_verify
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from meetings.anslag.rules import anslag_post, anslag_take_down
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.services import (
     protokoll_freeze,
     protokoll_set_signers,
@@ -140,7 +141,7 @@ def test_reopening_before_the_last_signature_needs_a_reason_and_discards_signatu
     protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     with pytest.raises(ValidationError) as refused:
         protokoll_unfreeze(meeting=meeting, reason=" ")
-    assert refused.value.code == "reason_required"
+    assert refused.value.code == JusteringRefusal.REASON_REQUIRED
     protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
     meeting.refresh_from_db()
     assert meeting.status == Status.PROTOKOLL_DRAFTED
@@ -154,7 +155,7 @@ def test_a_wrong_password_signs_nothing():
     signature = meeting.justering.signatures.first()
     with pytest.raises(ValidationError) as refused:
         protokoll_sign(signature=signature, user=signature.person.user, password="fel")
-    assert refused.value.code == "wrong_password"
+    assert refused.value.code == SigningRefusal.WRONG_PASSWORD
     signature.refresh_from_db()
     assert signature.signed_at is None
 

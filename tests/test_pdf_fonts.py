@@ -14,11 +14,11 @@ import pytest
 from django.db import transaction
 
 from cases.models import Document
-from cases.registers import GENERATED_PREFIX
 from meetings.justering.utdrag import protokollsutdrag_get_or_create
 from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import Meeting
 from meetings.protokoll.document import protokoll_render_pdf
+from meetings.services.registers import GENERATED_PREFIX
 
 
 def fonts(pdf: bytes) -> list[list[str]]:

@@ -704,7 +704,7 @@ def admin_model_expected(role: str, visit: Visit, world: World) -> Expect:
     in_scope = (
         role in ("secretary_a", "superuser")
         or label_of(model_admin.model) in UNSCOPED_ADMIN_MODELS
-        # Identity administrators keep every person (committees/visibility.py).
+        # Identity administrators keep every person (committees/visibility/admin.py).
         or (role == "identity_admin" and label_of(model_admin.model) == "committees.person")
     )
     action = visit.action

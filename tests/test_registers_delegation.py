@@ -10,13 +10,13 @@ from django.db import connection
 from django.urls import reverse
 
 from cases.models import DelegatedDecision
-from cases.registers import agenda_item_generate_list, delegated_decisions_to_report
-from cases.services import (
-    delegated_decision_register,
-    delegated_decisions_record_reported,
-    delegation_points_for_decision_maker,
-)
+from cases.services import delegated_decision_register, delegation_points_for_decision_maker
 from meetings.models import GeneratedList, Meeting, Paragraph
+from meetings.services.registers import (
+    agenda_item_generate_list,
+    delegated_decisions_record_reported,
+    delegated_decisions_to_report,
+)
 from tests.factories import (
     AgendaItemFactory,
     AssignmentFactory,

@@ -1,7 +1,7 @@
 """Services for the meeting as it happens: förhinder (absence) reported by members.
 
 A member reports förhinder on their meeting page; the committee's secretaries are told
-by e-mail (Celery task `meetings.tasks.send_absence_notice_email`, queued on commit) so
+by e-mail (Celery task `attendance.tasks.send_absence_notice_email`, queued on commit) so
 they can call in an ersättare.
 """
 
@@ -85,7 +85,7 @@ def absence_withdraw(*, meeting: Meeting, person: Person, withdrawn_by=None) -> 
 
 
 def _enqueue_notification(meeting_id: int, person_id: int, *, withdrawn: bool) -> None:
-    from meetings.tasks import send_absence_notice_email
+    from ..tasks import send_absence_notice_email  # the tasks import the services (attendance/tasks.py)
 
     try:
         send_absence_notice_email.delay(meeting_id, person_id, withdrawn)

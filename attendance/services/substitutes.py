@@ -152,7 +152,7 @@ def substitute_confirm(*, notice: AbsenceNotice, substitute: Person | None = Non
 
 
 def _enqueue_call(notice_id: int) -> None:
-    from attendance.tasks import send_substitute_call_email
+    from ..tasks import send_substitute_call_email  # the tasks import the services (attendance/tasks.py)
 
     try:
         send_substitute_call_email.delay(notice_id)

@@ -3,7 +3,6 @@
 from .delegation import (
     delegated_decision_allocate_number,
     delegated_decision_register,
-    delegated_decisions_record_reported,
     delegation_point_check,
     delegation_points_for_decision_maker,
     delegation_points_valid_on,
@@ -23,7 +22,6 @@ __all__ = [
     "case_register",
     "delegated_decision_allocate_number",
     "delegated_decision_register",
-    "delegated_decisions_record_reported",
     "delegation_point_check",
     "delegation_points_for_decision_maker",
     "delegation_points_valid_on",

@@ -129,33 +129,3 @@ def delegated_decision_register(
     decision.full_clean()
     decision.save()
     return decision
-
-
-REPORTED_STATUSES = {"justerat", "posted", "taken_down", "archived"}
-
-
-@transaction.atomic
-def delegated_decisions_record_reported(*, meeting) -> int:
-    """Once the protokoll with the anmälan is justerat: each decision listed at the meeting
-    records the § of the agenda item that generated the list. Idempotent; returns how many
-    decisions were recorded now. A decision already recorded in a § keeps it.
-
-    Call it when the meeting becomes justerat (e.g. from `meetings.tasks.post_anslag`).
-    """
-    from meetings.models import GeneratedList, Paragraph
-
-    if meeting.status not in REPORTED_STATUSES:
-        raise ValidationError(
-            _("The delegationsbeslut are recorded as reported once the protokoll is justerat."),
-            code="not_justerat",
-        )
-    paragraph = (
-        Paragraph.objects.filter(meeting=meeting, agenda_item__generates=GeneratedList.DELEGATED_DECISIONS)
-        .order_by("number")
-        .first()
-    )
-    if paragraph is None:
-        return 0
-    return DelegatedDecision.objects.filter(
-        reported_at_meeting=meeting, reported_in_paragraph__isnull=True
-    ).update(reported_in_paragraph=paragraph)

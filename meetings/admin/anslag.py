@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import HistoryAdmin
+from committees.scoping import ScopedHistoryAdmin
 from meetings.anslag.rules import (
     NOTICE_KINDS,
     anslag_notice_check,
@@ -68,7 +68,7 @@ class AnslagNoticeForm(forms.ModelForm):
 
 
 @admin.register(Anslag)
-class AnslagAdmin(HistoryAdmin):
+class AnslagAdmin(ScopedHistoryAdmin):
     """The anslagstavla in the admin. A protokoll's anslag is posted from its meeting (action
     "Post the anslag"); here a secretary posts other notices for their committees. Posted
     anslag are records: their days are not edited, and they are taken down by the beat task."""

@@ -15,8 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import Attendance
-from audit.admin import HistoryAdmin
 from committees.models import Assignment, Person
+from committees.scoping import ScopedHistoryAdmin
 from config.downloads import file_response
 from meetings import signing
 from meetings.admin.common import ReadOnlyInline
@@ -173,7 +173,7 @@ class SignatureInline(ReadOnlyInline):
 
 
 @admin.register(Justering)
-class JusteringAdmin(HistoryAdmin):
+class JusteringAdmin(ScopedHistoryAdmin):
     list_display = ["meeting", "deadline", "signed_count", "frozen_at", "completed_at"]
     list_filter = ["meeting__committee"]
     search_fields = ["meeting__committee__name"]

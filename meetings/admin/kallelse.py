@@ -10,6 +10,7 @@ from meetings.models import (
     KallelseDelivery,
     KallelseDispatch,
 )
+from meetings.tasks import send_kallelse_dispatch
 
 
 class KallelseDeliveryInline(ReadOnlyInline):
@@ -28,8 +29,6 @@ class KallelseDispatchAdmin(ScopedModelAdmin):
 
     @admin.action(description=_("Send the unsent e-mails"))
     def send_unsent(self, request, queryset):
-        from meetings.tasks import send_kallelse_dispatch
-
         for sent in queryset:
             try:
                 send_kallelse_dispatch.delay(sent.pk)

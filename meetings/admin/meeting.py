@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import HistoryAdmin
-from committees.scoping import ScopedTabularInline, scope_form_fields
+from committees.scoping import ScopedHistoryAdmin, ScopedTabularInline, scope_form_fields
 from config.downloads import file_response
 from meetings.admin.common import ReadOnlyInline, _run_step
 from meetings.admin.justering import SignersForm, _freeze, signers_warnings
@@ -29,6 +28,7 @@ from meetings.anslag.rules import (
 )
 from meetings.justering.services import protokoll_set_signers, protokoll_unfreeze
 from meetings.kallelse import dispatch
+from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import (
     AgendaItem,
     KallelseDispatch,
@@ -36,9 +36,11 @@ from meetings.models import (
     MeetingTransition,
     Paragraph,
 )
+from meetings.protokoll.views import protokoll_preview, protokoll_preview_pdf
 from meetings.services.agenda import agenda_add_standard_items
 from meetings.services.lifecycle import meeting_hold, meeting_mark_summoned, meeting_start_agenda
 from meetings.services.paragraphs import protokoll_create_draft
+from meetings.services.registers import meeting_generate_lists
 
 
 class AgendaItemInline(ScopedTabularInline):
@@ -77,7 +79,7 @@ class TransitionInline(ReadOnlyInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(HistoryAdmin):
+class MeetingAdmin(ScopedHistoryAdmin):
     list_display = ["meeting_date", "committee", "location", "status", "agenda_published"]
     list_filter = ["status", "committee", "start"]
     search_fields = ["committee__name", "location", "agenda_items__title"]
@@ -281,8 +283,6 @@ class MeetingAdmin(HistoryAdmin):
     change_form_template = "admin/meetings/meeting/change_form.html"
 
     def get_urls(self):
-        from meetings.protokoll.views import protokoll_preview, protokoll_preview_pdf
-
         own = [
             path(
                 "<int:pk>/protokoll/",
@@ -309,9 +309,6 @@ class MeetingAdmin(HistoryAdmin):
 
     def kallelse_pdf_view(self, request, pk):
         """The kallelse as it stands now (members' or, with ?version=public, the public one)."""
-        from cases.registers import meeting_generate_lists
-        from meetings.kallelse.document import kallelse_get_or_render
-
         meeting = get_object_or_404(self.get_queryset(request), pk=pk)
         meeting_generate_lists(meeting=meeting)
         public = request.GET.get("version") == "public"

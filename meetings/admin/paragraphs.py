@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
-from audit.admin import HistoryAdmin
+from committees.scoping import ScopedHistoryAdmin
 from meetings.models import (
     Paragraph,
 )
@@ -78,7 +78,7 @@ def _display(value) -> str:
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(HistoryAdmin):
+class ParagraphAdmin(ScopedHistoryAdmin):
     form = ParagraphAdminForm
     # Renders the hidden version field and, on a conflict, both texts of each differing field.
     change_form_template = "admin/meetings/paragraph/change_form.html"

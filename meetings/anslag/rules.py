@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.models import DelegatedDecision
 from committees.models import Committee
+from meetings.calendar import next_working_day
 from meetings.models import (
     Anslag,
     Justering,
@@ -35,8 +37,6 @@ Status = Meeting.Status
 def appeal_period_end(posted_on: date) -> date:
     """The last day to appeal: three weeks from posting (KL 13 kap. 5 §), moved to the next
     working day when it falls on a Saturday, Sunday or public holiday (lag 1930:173)."""
-    from meetings.calendar import next_working_day
-
     return next_working_day(posted_on + timedelta(weeks=3))
 
 
@@ -186,8 +186,6 @@ def delegated_decisions_notice_text(decisions) -> str:
 
 def anslag_post_delegation_list(*, meeting: Meeting, posted_on: date | None = None) -> Anslag:
     """Post the list of the delegationsbeslut reported (anmälda) at a justerat meeting."""
-    from cases.models import DelegatedDecision
-
     if meeting.status not in (Status.JUSTERAT, Status.POSTED, Status.TAKEN_DOWN, Status.ARCHIVED):
         raise TransitionError(
             _("The delegationsbeslut list is posted once the protokoll of the meeting is justerat."),

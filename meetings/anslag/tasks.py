@@ -8,6 +8,8 @@ when the last signature makes the protokoll justerat."""
 
 from celery import shared_task
 
+from meetings.anslag.rules import anslag_take_down_due, justering_alert_unposted, justeringar_unposted
+
 __all__ = ["alert_unposted_protokoll", "take_down_due_anslag"]
 
 
@@ -15,8 +17,6 @@ __all__ = ["alert_unposted_protokoll", "take_down_due_anslag"]
 def take_down_due_anslag() -> list[int]:
     """Take down every anslag whose appeal period (or notice time) is over; it moves to the
     archive and its meeting to "anslag taken down". Returns the ids taken down now."""
-    from meetings.anslag.rules import anslag_take_down_due
-
     return anslag_take_down_due()
 
 
@@ -24,7 +24,5 @@ def take_down_due_anslag() -> list[int]:
 def alert_unposted_protokoll() -> list[int]:
     """E-mail the secretaries once about each protokoll justerat over a day ago whose anslag is
     not posted. Returns the ids of the justeringar alerted now."""
-    from meetings.anslag.rules import justering_alert_unposted, justeringar_unposted
-
     pending = list(justeringar_unposted().values_list("pk", flat=True))
     return [pk for pk in pending if justering_alert_unposted(justering_id=pk)]

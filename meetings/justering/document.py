@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from meetings import signing
 from meetings.models import Justering, Meeting, Paragraph, Signature
+from meetings.protokoll.document import protokoll_render
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +108,6 @@ def snapshot_hash(snapshot: dict) -> str:
 def justering_store_frozen_pdf(*, justering: Justering) -> None:
     """Render the frozen protokoll, pre-create one empty signature field per required signer
     and store it as both the frozen file and the (still unsigned) signed file."""
-    from meetings.protokoll.document import protokoll_render
-
     meeting = justering.meeting
     rendered = protokoll_render(meeting=meeting, public=False)
     signatures = list(justering.signatures.order_by("order", "pk"))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from committees.models import Person
 from meetings import signing
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.document import (
     justering_apply_signature,
     justering_store_frozen_pdf,
@@ -39,6 +40,7 @@ from meetings.models import (
 from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_transition
 from meetings.services.numbering import paragraph_year, paragraphs_renumber, series_committee
 from meetings.services.paragraphs import _require_draftable
+from meetings.tasks import post_anslag, send_justering_requests
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +64,16 @@ def protokoll_set_signers(
     meeting = _lock_meeting(meeting)
     _require_draftable(meeting)
     if chair is None:
-        raise ValidationError(_("Choose the ordförande who justerar the protokoll."), code="no_chair")
+        raise ValidationError(
+            _("Choose the ordförande who justerar the protokoll."), code=JusteringRefusal.NO_CHAIR
+        )
     adjusters = list(dict.fromkeys(p for p in adjusters if p is not None))
     if not adjusters:
-        raise ValidationError(_("At least one justerare must be chosen."), code="no_adjuster")
+        raise ValidationError(_("At least one justerare must be chosen."), code=JusteringRefusal.NO_ADJUSTER)
     if len(adjusters) > MAX_ADJUSTERS:
         raise ValidationError(
             _("Choose one or two justerare, not %(count)d."),
-            code="too_many_adjusters",
+            code=JusteringRefusal.TOO_MANY_ADJUSTERS,
             params={"count": len(adjusters)},
         )
     people = [chair, *adjusters] + ([secretary] if secretary else [])
@@ -77,7 +81,7 @@ def protokoll_set_signers(
     if twice:
         raise ValidationError(
             _("%(name)s cannot sign the protokoll in two roles; choose someone else."),
-            code="signer_twice",
+            code=JusteringRefusal.SIGNER_TWICE,
             params={"name": twice[0].full_name},
         )
     justering, _created = Justering.objects.get_or_create(
@@ -100,13 +104,13 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
     meeting = _lock_meeting(meeting)
     _require(meeting, Status.PROTOKOLL_DRAFTED, _("Sending the protokoll for justering"))
     if not meeting.paragraphs.exists():
-        raise TransitionError(_("The protokoll has no paragraphs."), code="no_paragraphs")
+        raise TransitionError(_("The protokoll has no paragraphs."), code=JusteringRefusal.NO_PARAGRAPHS)
     justering = Justering.objects.filter(meeting=meeting).first()
     roles = set(justering.signatures.values_list("role", flat=True)) if justering else set()
     if Signature.Role.CHAIR not in roles or Signature.Role.ADJUSTER not in roles:
         raise TransitionError(
             _("Choose the ordförande and at least one justerare before sending for justering."),
-            code="no_signers",
+            code=JusteringRefusal.NO_SIGNERS,
         )
     year = paragraph_year(meeting)
     earlier_draft = (
@@ -125,7 +129,7 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
                 "The protokoll of the earlier meeting %(meeting)s must go to justering first, "
                 "so that the § numbers follow in order."
             ),
-            code="earlier_draft",
+            code=JusteringRefusal.EARLIER_DRAFT,
             params={"meeting": str(earlier_draft)},
         )
     paragraphs_renumber(committee=series_committee(meeting), year=year)
@@ -145,8 +149,6 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
 def _enqueue_justering_requests(justering_id: int) -> None:
     from kombu.exceptions import OperationalError
 
-    from meetings.tasks import send_justering_requests
-
     try:
         send_justering_requests.delay(justering_id)
     except (OperationalError, RuntimeError):  # RuntimeError: the result backend is unreachable
@@ -163,7 +165,9 @@ def protokoll_unfreeze(*, meeting: Meeting, by=None, reason: str = "") -> Meetin
     meeting = _lock_meeting(meeting)
     _require(meeting, Status.READY_FOR_JUSTERING, _("Reopening the protokoll"))
     if not reason.strip():
-        raise ValidationError(_("Give the reason for reopening the protokoll."), code="reason_required")
+        raise ValidationError(
+            _("Give the reason for reopening the protokoll."), code=JusteringRefusal.REASON_REQUIRED
+        )
     justering = meeting.justering
     signed = list(justering.signatures.filter(signed_at__isnull=False).select_related("person"))
     note = reason.strip()
@@ -194,13 +198,15 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
     if signature.person.user_id != user.pk:
         raise ValidationError(
             _("Only %(person)s can sign as %(role)s."),
-            code="not_signer",
+            code=SigningRefusal.NOT_SIGNER,
             params={"person": signature.person, "role": signature.get_role_display()},
         )
     if not user.check_password(password or ""):
-        raise ValidationError(_("The password is not correct."), code="wrong_password")
+        raise ValidationError(_("The password is not correct."), code=SigningRefusal.WRONG_PASSWORD)
     if signature.signed_at:
-        raise ValidationError(_("You have already signed this protokoll."), code="already_signed")
+        raise ValidationError(
+            _("You have already signed this protokoll."), code=SigningRefusal.ALREADY_SIGNED
+        )
     justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
     if signing.signing_ca_exists():
         signing.person_certificate_issue(person=signature.person)
@@ -233,15 +239,15 @@ def protokoll_bestyrk(*, signature: Signature, user, password: str) -> list[Rend
     if signature.role != Signature.Role.SECRETARY or signature.person.user_id != user.pk:
         raise ValidationError(
             _("Only the secretary of the justering can certify its protokollsutdrag herself."),
-            code="not_secretary",
+            code=SigningRefusal.NOT_SECRETARY,
         )
     if meeting.status not in JUSTERAT_OR_LATER:
         raise ValidationError(
             _("A protokollsutdrag can be certified only when the protokoll is justerat."),
-            code="not_justerat",
+            code=SigningRefusal.NOT_JUSTERAT,
         )
     if not user.check_password(password or ""):
-        raise ValidationError(_("The password is not correct."), code="wrong_password")
+        raise ValidationError(_("The password is not correct."), code=SigningRefusal.WRONG_PASSWORD)
     if signing.signing_ca_exists():
         signing.person_certificate_issue(person=signature.person)
     return [
@@ -255,8 +261,6 @@ def _enqueue_post_anslag(meeting_id: int) -> None:
     beat task alert_unposted_protokoll (meetings/anslag/tasks.py) tells the secretary, who can post
     it from the admin."""
     from kombu.exceptions import OperationalError
-
-    from meetings.tasks import post_anslag
 
     try:
         post_anslag.delay(meeting_id)
@@ -275,7 +279,7 @@ def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: 
     if not paragraph.immediate_justering:
         raise ValidationError(
             _("%(paragraph)s is not marked for omedelbar justering."),
-            code="not_immediate",
+            code=SigningRefusal.NOT_IMMEDIATE,
             params={"paragraph": paragraph.label},
         )
     if meeting.status not in (Status.HELD, Status.PROTOKOLL_DRAFTED, Status.READY_FOR_JUSTERING):
@@ -284,7 +288,7 @@ def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: 
                 "%(paragraph)s can be justerad at once only before the protokoll is justerat; "
                 'the meeting is "%(status)s".'
             ),
-            code="wrong_status",
+            code=SigningRefusal.WRONG_STATUS,
             params={"paragraph": paragraph.label, "status": Status(meeting.status).label},
         )
     justering = Justering.objects.select_for_update().filter(meeting=meeting).first()
@@ -293,16 +297,18 @@ def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: 
     if signature is None:
         raise ValidationError(
             _("Only the ordförande and the justerare sign a paragraph with omedelbar justering."),
-            code="not_signer",
+            code=SigningRefusal.NOT_SIGNER,
         )
     if not user.check_password(password or ""):
-        raise ValidationError(_("The password is not correct."), code="wrong_password")
+        raise ValidationError(_("The password is not correct."), code=SigningRefusal.WRONG_PASSWORD)
     if signature.pk in state.signed:
-        raise ValidationError(_("You have already signed this paragraph."), code="already_signed")
+        raise ValidationError(
+            _("You have already signed this paragraph."), code=SigningRefusal.ALREADY_SIGNED
+        )
     if state.complete:
         raise ValidationError(
             _("%(paragraph)s is already justerad by the ordförande and a justerare."),
-            code="already_justerad",
+            code=SigningRefusal.ALREADY_JUSTERAD,
             params={"paragraph": paragraph.label},
         )
     document = state.document or immediate_utdrag_get_or_create(paragraph=paragraph)

@@ -23,8 +23,11 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from meetings import signing
+from meetings.errors import JusteringRefusal, SigningRefusal
 from meetings.justering.document import paragraph_snapshot
 from meetings.models import Justering, Meeting, Paragraph, RenderedDocument, Signature
+from meetings.protokoll.context import BESTYRKANDE_FIELD
+from meetings.protokoll.document import protokollsutdrag_render_pdf
 
 # --- Protokollsutdrag: sealed by the organisation, or certified by the secretary herself -------
 
@@ -123,7 +126,7 @@ def _justerat_or_refuse(meeting: Meeting) -> None:
     if meeting.status not in JUSTERAT_OR_LATER:
         raise ValidationError(
             _("A protokollsutdrag can be certified only when the protokoll is justerat."),
-            code="not_justerat",
+            code=SigningRefusal.NOT_JUSTERAT,
         )
 
 
@@ -137,9 +140,6 @@ def _extract(paragraph: Paragraph, *, content_hash: str):
 
 
 def _build_extract(paragraph: Paragraph, *, content_hash: str, certifier, sign) -> RenderedDocument:
-    from meetings.protokoll.context import BESTYRKANDE_FIELD
-    from meetings.protokoll.document import protokollsutdrag_render_pdf
-
     rendered = protokollsutdrag_render_pdf(paragraph=paragraph, certifier=certifier)
     fields = [f for f in rendered.signature_fields if f.name == BESTYRKANDE_FIELD]
     if not fields:
@@ -309,17 +309,15 @@ def immediate_utdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
     if not paragraph.immediate_justering:
         raise ValidationError(
             _("%(paragraph)s is not marked for omedelbar justering."),
-            code="not_immediate",
+            code=SigningRefusal.NOT_IMMEDIATE,
             params={"paragraph": paragraph.label},
         )
     roles = {s.role for s in state.signers}
     if Signature.Role.CHAIR not in roles or Signature.Role.ADJUSTER not in roles:
         raise ValidationError(
             _("Choose the ordförande and the justerare before the paragraph is justerat."),
-            code="no_signers",
+            code=JusteringRefusal.NO_SIGNERS,
         )
-    from meetings.protokoll.context import BESTYRKANDE_FIELD
-    from meetings.protokoll.document import protokollsutdrag_render_pdf
 
     rendered = protokollsutdrag_render_pdf(paragraph=paragraph)
     wanted = {f"signature-{s.pk}" for s in state.signers} | {BESTYRKANDE_FIELD}
@@ -362,8 +360,6 @@ def immediate_utdrag_apply_signature(
 def immediate_utdrag_certify(*, document: RenderedDocument, justering: Justering) -> bool:
     """Seal the Bestyrkande of a completed immediate extract with the organisation's e-sigill
     (the server does it on its own, so in the organisation's name, never a person's)."""
-    from meetings.protokoll.context import BESTYRKANDE_FIELD
-
     with document.file.open("rb") as handle:
         current = handle.read()
     if BESTYRKANDE_FIELD in pdf_signed_field_names(current):

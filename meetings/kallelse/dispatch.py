@@ -45,6 +45,7 @@ from committees.models import Assignment, Person
 from meetings import ical
 from meetings.models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
 from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_mark_summoned
+from meetings.services.registers import meeting_generate_lists
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +168,6 @@ def meeting_send_kallelse(*, meeting: Meeting, sent_by, kind: str = Kind.KALLELS
     meeting.status = locked.status
     label = Kind(kind).label
     # The register lists (delegationsbeslut, remisser) are brought up to date before sending.
-    from cases.registers import meeting_generate_lists
-
     meeting_generate_lists(meeting=locked)
     previous = locked.dispatches.order_by("-created_at", "-pk").first()
     added: set[int] | None = None
@@ -223,7 +222,7 @@ def meeting_send_kallelse(*, meeting: Meeting, sent_by, kind: str = Kind.KALLELS
 
 
 def _enqueue(dispatch: KallelseDispatch) -> None:
-    from meetings.tasks import send_kallelse_dispatch
+    from meetings.tasks import send_kallelse_dispatch  # the tasks import this module (meetings/tasks.py)
 
     try:
         send_kallelse_dispatch.delay(dispatch.pk)

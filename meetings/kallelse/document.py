@@ -575,7 +575,7 @@ def kallelse_request_render(*, meeting: Meeting) -> None:
     """
 
     def enqueue():
-        from meetings.tasks import render_kallelse
+        from meetings.tasks import render_kallelse  # the tasks import this module (meetings/tasks.py)
 
         for public in (False, True):
             try:

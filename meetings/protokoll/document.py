@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from meetings.models import Meeting, Paragraph
+from meetings.pdf import render_pdf
 from meetings.protokoll.context import (
     BESTYRKANDE_FIELD,
     MM_TO_PT,
@@ -61,8 +62,6 @@ def protokoll_html(
 
 
 def _pdf(template_name: str, context: dict) -> bytes:
-    from meetings.pdf import render_pdf
-
     with translation.override(context["lang"]):
         # Untagged: the protokoll and its utdrag are signed in revisions (see render_pdf).
         return render_pdf(

@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from pyhanko.sign.general import load_cert_from_pemder
 from pyhanko_certvalidator import ValidationContext
 
+from committees.models import Person
+from meetings.models import SigningCertificate
+
 ACCOUNT_PREFIX = "paragraf-user-"
 
 
@@ -116,8 +119,6 @@ def signing_ca_create(*, organisation_name: str, replace: bool = False) -> x509.
 
 
 def _registry():
-    from meetings.models import SigningCertificate
-
     return SigningCertificate.objects.all()
 
 
@@ -153,8 +154,6 @@ def _revoke(rows, *, reason: str) -> int:
 
 def _issue(*, kind: str, attributes: list, person=None, user=None, organisation=None, years: int = 5):
     """Issue one certificate from the organisation's CA and record it in the registry."""
-    from meetings.models import SigningCertificate
-
     if not signing_ca_exists():
         raise SigningError(_("There is no signing CA yet: run manage.py signing_setup."))
     ca_key_path, ca_cert_path = _ca_paths()
@@ -243,8 +242,6 @@ def _names(row) -> str:
 def person_certificate_current(*, person):
     """The person's registry row that may sign now: valid, not revoked, and issued to the login
     linked to the person now (None otherwise)."""
-    from meetings.models import SigningCertificate
-
     if person.user_id is None:
         return None
     row = _current(_registry().filter(kind=SigningCertificate.Kind.PERSON, person=person))
@@ -257,9 +254,6 @@ def person_certificate_issue(*, person, replace: bool = False) -> x509.Certifica
     """The valid signing certificate of a person for the login linked to them now, issued if
     needed. A certificate issued to another login (the person was relinked) or in another
     name is revoked and a new one issued; `replace` always issues a new one."""
-    from committees.models import Person
-    from meetings.models import SigningCertificate
-
     if not signing_ca_exists():
         raise SigningError(_("There is no signing CA yet: run manage.py signing_setup."))
     with transaction.atomic():
@@ -293,8 +287,6 @@ def person_certificate_issue(*, person, replace: bool = False) -> x509.Certifica
 def person_certificates_revoke(*, person, reason: str) -> int:
     """Revoke every current certificate of a person (their login link was changed, they left):
     returns how many. The next signature of the person gets a new certificate for their login."""
-    from meetings.models import SigningCertificate
-
     with transaction.atomic():
         return _revoke(
             _registry().filter(kind=SigningCertificate.Kind.PERSON, person_id=person.pk), reason=reason
@@ -307,8 +299,6 @@ def seal_name(organisation_name: str) -> str:
 
 def seal_certificate_issue(*, organisation, replace: bool = False) -> x509.Certificate:
     """The organisation's e-sigill certificate (CN "<organisation> — e-sigill"), issued once."""
-    from meetings.models import SigningCertificate
-
     with transaction.atomic():
         rows = (
             _registry()
@@ -329,8 +319,6 @@ def seal_certificate_issue(*, organisation, replace: bool = False) -> x509.Certi
 
 
 def _seal_current(*, organisation):
-    from meetings.models import SigningCertificate
-
     return _current(_registry().filter(kind=SigningCertificate.Kind.SEAL, organisation=organisation))
 
 

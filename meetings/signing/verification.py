@@ -18,6 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from meetings.models import SigningCertificate
 from meetings.signing.certificates import _registry, _validation_context
 from meetings.signing.pdf_signatures import _outside_event_loop
 
@@ -240,8 +241,6 @@ def _with_registry(report: SignatureReport) -> SignatureReport:
     """Add what the registry knows of the certificate: issue date, revocation, and whether the
     login it was issued to also signed as someone else."""
     from dataclasses import replace
-
-    from meetings.models import SigningCertificate
 
     if not report.serial or not report.trusted:
         return replace(report, seal=False)  # an untrusted certificate's claims mean nothing

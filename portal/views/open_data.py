@@ -23,9 +23,9 @@ from django.views.decorators.http import require_safe
 
 from attendance.models import Ballot, Vote
 from config.downloads import file_response
-from oparl.votes import OUTCOMES, vote_counts
 
 from ..published import open_paragraphs, paragraph_record_prefetch, published_meetings
+from ..votes import OUTCOMES, vote_counts
 
 COLUMNS = [
     "paragraf",

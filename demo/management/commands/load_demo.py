@@ -33,9 +33,8 @@ from attendance.services import (
     substitute_propose,
     vote_record,
 )
-from cases.documents import agenda_item_attach_document, document_upload
+from cases.documents import document_upload
 from cases.models import Case, DelegatedDecision, DelegationPoint, Motion, Remiss
-from cases.registers import meeting_generate_lists
 from cases.services import diarienummer_parse
 from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
@@ -65,6 +64,7 @@ from meetings.models import (
     Signature,
 )
 from meetings.richtext import sanitize_rich_text
+from meetings.services.handlingar import agenda_item_attach_document
 from meetings.services.lifecycle import (
     meeting_hold,
     meeting_mark_summoned,
@@ -72,6 +72,8 @@ from meetings.services.lifecycle import (
     meeting_transition,
 )
 from meetings.services.paragraphs import paragraph_update, protokoll_create_draft
+from meetings.services.registers import meeting_generate_lists
+from portal.search import search_reindex_all
 
 PUBLISHED_STATUSES = (
     Meeting.Status.JUSTERAT,
@@ -1103,9 +1105,7 @@ class Command(BaseCommand):
         loader = DemoLoader(DATA_DIR)
         with transaction.atomic():
             loader.run()
-        from portal.search import search_reindex_all  # so the public search finds the demo at once
-
-        search_reindex_all()
+        search_reindex_all()  # so the public search finds the demo at once
 
         if options["verbosity"] >= 2:
             for label in sorted(set(loader.created) | set(loader.updated)):

@@ -4,9 +4,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.registers import meeting_generate_lists
 from meetings.kallelse.document import kallelse_get_or_render
 from meetings.management.meeting_document import MeetingDocumentCommand
+from meetings.services.registers import meeting_generate_lists
 
 
 class Command(MeetingDocumentCommand):

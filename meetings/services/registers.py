@@ -21,11 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting
+from cases.documents import PDF, content_store, pdf_page_count, stored_file_delete_if_unreferenced
+from cases.models import DelegatedDecision, Document, Remiss
+from meetings.models import AgendaItem, AgendaItemDocument, GeneratedList, Meeting, Paragraph
 from meetings.pdf import render_pdf
-
-from .documents import PDF, content_store, pdf_page_count, stored_file_delete_if_unreferenced
-from .models import DelegatedDecision, Document, Remiss
 
 # A generated list is recognised by its file name: "paragraf-delegationsbeslut-….pdf".
 GENERATED_PREFIX = "paragraf-"
@@ -276,3 +275,37 @@ def meeting_generate_lists(*, meeting: Meeting) -> list[Document]:
             for link in _generated_attachments(item, LISTS[item.generates])
         ]
     return [agenda_item_generate_list(agenda_item=item) for item in items if item.generates in LISTS]
+
+
+# The meeting's protokoll is justerat (and perhaps posted, taken down, archived).
+REPORTED_STATUSES = {
+    Meeting.Status.JUSTERAT,
+    Meeting.Status.POSTED,
+    Meeting.Status.TAKEN_DOWN,
+    Meeting.Status.ARCHIVED,
+}
+
+
+@transaction.atomic
+def delegated_decisions_record_reported(*, meeting) -> int:
+    """Once the protokoll with the anmälan is justerat: each decision listed at the meeting
+    records the § of the agenda item that generated the list. Idempotent; returns how many
+    decisions were recorded now. A decision already recorded in a § keeps it.
+
+    Call it when the meeting becomes justerat (e.g. from `meetings.tasks.post_anslag`).
+    """
+    if meeting.status not in REPORTED_STATUSES:
+        raise ValidationError(
+            _("The delegationsbeslut are recorded as reported once the protokoll is justerat."),
+            code="not_justerat",
+        )
+    paragraph = (
+        Paragraph.objects.filter(meeting=meeting, agenda_item__generates=GeneratedList.DELEGATED_DECISIONS)
+        .order_by("number")
+        .first()
+    )
+    if paragraph is None:
+        return 0
+    return DelegatedDecision.objects.filter(
+        reported_at_meeting=meeting, reported_in_paragraph__isnull=True
+    ).update(reported_in_paragraph=paragraph)

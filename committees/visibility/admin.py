@@ -1,4 +1,4 @@
-"""Which rows a user may reach: the one answer for the admin (and, next, for members and officials).
+"""What a secretary (or an official, for the registers) administers: the admin's rows and choices.
 
 `administered(user, model)` is what the user administers of `model`: the rows listed and opened
 in the admin. `choosable(user, model)` is what the user may pick as the value of a relation field
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
-from .models import Assignment, Committee, Organisation
-from .roles import is_identity_admin
+from ..models import Assignment, Committee, Organisation
+from ..roles import is_identity_admin
 
 REGISTER_ROLES = (Assignment.Role.SECRETARY, Assignment.Role.OFFICIAL)
 
@@ -173,7 +173,7 @@ def _rule(model: type[Model], rules: dict[str, Rule]) -> Rule:
         return rules[label]
     if label not in ADMINISTERED:
         raise LookupError(
-            f"committees.visibility has no rule for {label}: say in ADMINISTERED which rows of it a "
+            f"committees.visibility.admin has no rule for {label}: say in ADMINISTERED which rows of it a "
             "secretary administers."
         )
     return ADMINISTERED[label]

@@ -1,0 +1,36 @@
+"""The codes of the refusals the justering and signing services raise (`ValidationError.code`):
+`JusteringRefusal` for choosing the signers, sending for justering and reopening,
+`SigningRefusal` for a signature, a bestyrkande and an omedelbar justering.
+
+Views and tests compare a refusal's code with these, never with a string literal: a typo is then
+an AttributeError, and the list of what signing can refuse is here to read. The messages stay
+with the raise sites, in the user's language; a code is for code.
+"""
+
+from enum import StrEnum
+
+
+class JusteringRefusal(StrEnum):
+    """Why the signers could not be chosen, the protokoll not sent for justering or not reopened."""
+
+    NO_CHAIR = "no_chair"
+    NO_ADJUSTER = "no_adjuster"
+    TOO_MANY_ADJUSTERS = "too_many_adjusters"
+    SIGNER_TWICE = "signer_twice"  # one person in two roles of the justering
+    NO_PARAGRAPHS = "no_paragraphs"
+    NO_SIGNERS = "no_signers"  # the ordförande and a justerare have not been chosen
+    EARLIER_DRAFT = "earlier_draft"  # the protokoll changed since the draft that was checked
+    REASON_REQUIRED = "reason_required"  # reopening needs a reason
+
+
+class SigningRefusal(StrEnum):
+    """Why a signature, a bestyrkande or an omedelbar justering was refused."""
+
+    WRONG_PASSWORD = "wrong_password"  # the password entered again is not the user's
+    NOT_SIGNER = "not_signer"  # the user is not the person named in the signature
+    NOT_SECRETARY = "not_secretary"  # a bestyrkande is only the justering's sekreterare's
+    ALREADY_SIGNED = "already_signed"
+    ALREADY_JUSTERAD = "already_justerad"  # the § already has the ordförande's and a justerare's
+    NOT_JUSTERAT = "not_justerat"  # a protokollsutdrag is certified only of a justerat protokoll
+    NOT_IMMEDIATE = "not_immediate"  # the § is not marked for omedelbar justering
+    WRONG_STATUS = "wrong_status"  # the meeting is not in a status where this can be signed

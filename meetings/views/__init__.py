@@ -1,0 +1,20 @@
+"""The members' pages (meetings/urls.py): their meetings and handlingar (`members`), the
+justering and protokoll pages (`justering`), and the public verification of a signed PDF
+(`verify`). Who may see what is committees.visibility's answer."""
+
+from .justering import immediate_justering, justering_sign, protokoll_pdf, protokollsutdrag_pdf
+from .members import absence, document_download, home, kallelse_pdf, meeting_detail
+from .verify import verify
+
+__all__ = [
+    "absence",
+    "document_download",
+    "home",
+    "immediate_justering",
+    "justering_sign",
+    "kallelse_pdf",
+    "meeting_detail",
+    "protokoll_pdf",
+    "protokollsutdrag_pdf",
+    "verify",
+]
