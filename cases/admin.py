@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.admin import HistoryAdmin
 from committees.models import Person
 from committees.scoping import ScopedModelAdmin
+from committees.sekretess import OSL_REFERENCE_REQUIRED
 from config.downloads import file_response
 
 from .documents import document_queue_conversion
@@ -93,7 +94,7 @@ class CaseRegisterForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("confidential") and not cleaned.get("osl_reference"):
-            self.add_error("osl_reference", _("A confidential case needs its OSL ground."))
+            self.add_error("osl_reference", OSL_REFERENCE_REQUIRED)
         return cleaned
 
     def _post_clean(self):

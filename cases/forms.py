@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from committees.sekretess import OSL_REFERENCE_REQUIRED
 from meetings.models import AgendaItemDocument
 
 from .documents import (
@@ -21,7 +22,7 @@ UPLOAD_HELP = _("PDF, or DOCX/ODT (converted to PDF). Encrypted files are not ac
 
 def _check_osl(form: forms.Form, cleaned: dict) -> None:
     if cleaned.get("confidential") and not (cleaned.get("osl_reference") or "").strip():
-        form.add_error("osl_reference", _("A confidential document needs its OSL ground."))
+        form.add_error("osl_reference", OSL_REFERENCE_REQUIRED)
 
 
 class DocumentUploadForm(forms.ModelForm):

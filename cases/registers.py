@@ -30,10 +30,6 @@ from .models import DelegatedDecision, Document, Remiss
 # A generated list is recognised by its file name: "paragraf-delegationsbeslut-….pdf".
 GENERATED_PREFIX = "paragraf-"
 
-# The agenda can take a new list until the meeting is held (as meetings.services allows).
-EDITABLE_STATUSES = {Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED}
-
-
 def meeting_date(meeting: Meeting) -> date:
     return timezone.localtime(meeting.start).date()
 
@@ -165,7 +161,7 @@ def _render_pdf(*, spec: ListSpec, meeting: Meeting, rows: list) -> tuple[bytes,
 
 
 def _require_editable(meeting: Meeting) -> None:
-    if meeting.status not in EDITABLE_STATUSES:
+    if meeting.status not in Meeting.Status.UPCOMING:
         raise ValidationError(
             _('The lists can be generated only before the meeting is held; the meeting is "%(status)s".'),
             code="agenda_locked",
@@ -268,7 +264,7 @@ def meeting_generate_lists(*, meeting: Meeting) -> list[Document]:
     the attached lists are returned as they are.
     """
     items = meeting.agenda_items.exclude(generates="").order_by("order", "id")
-    if meeting.status not in EDITABLE_STATUSES:
+    if meeting.status not in Meeting.Status.UPCOMING:
         return [
             link.document
             for item in items

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attendance.models import AbsenceNotice
-from attendance.services import ABSENCE_OPEN_STATUSES, absence_report, absence_withdraw
+from attendance.services import absence_report, absence_withdraw
 from cases.models import Document
 from committees import access
 from committees.models import Committee, Person
@@ -125,7 +125,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         prefetch_related_objects(items, attachments)
     notice = AbsenceNotice.objects.filter(meeting=meeting, person=person).first() if person else None
     can_report_absence = bool(
-        person and meeting.start > timezone.now() and meeting.status in ABSENCE_OPEN_STATUSES
+        person and meeting.start > timezone.now() and meeting.status in Meeting.Status.UPCOMING
     )
     return render(
         request,

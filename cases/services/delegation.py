@@ -131,9 +131,6 @@ def delegated_decision_register(
     return decision
 
 
-REPORTED_STATUSES = {"justerat", "posted", "taken_down", "archived"}
-
-
 @transaction.atomic
 def delegated_decisions_record_reported(*, meeting) -> int:
     """Once the protokoll with the anmälan is justerat: each decision listed at the meeting
@@ -144,7 +141,7 @@ def delegated_decisions_record_reported(*, meeting) -> int:
     """
     from meetings.models import GeneratedList, Paragraph
 
-    if meeting.status not in REPORTED_STATUSES:
+    if meeting.status not in meeting.Status.JUSTERAT_OR_LATER:
         raise ValidationError(
             _("The delegationsbeslut are recorded as reported once the protokoll is justerat."),
             code="not_justerat",
