@@ -74,15 +74,7 @@ from meetings.services import (
 )
 
 # The life of a meeting in order (DESIGN.md), without "cancelled".
-LIFE = [
-    Meeting.Status.PLANNED,
-    Meeting.Status.AGENDA_DRAFTED,
-    Meeting.Status.SUMMONED,
-    Meeting.Status.HELD,
-    Meeting.Status.PROTOKOLL_DRAFTED,
-    Meeting.Status.READY_FOR_JUSTERING,
-    *Meeting.Status.JUSTERAT_OR_LATER,
-]
+LIFE = [*Meeting.Status.UPCOMING, *Meeting.Status.DRAFTING, *Meeting.Status.FROZEN]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
