@@ -63,7 +63,7 @@ SKIPPED = {".venv", "node_modules", "tests", ".local"}
 
 def _status_collections(path: Path):
     """(line, statuses) of the tuples, lists and sets of two or more meeting statuses written
-    out in `path`: as `Status.X` / `Meeting.Status.X`, or as their stored values ("justerat")."""
+    out in `path`: as `Status.X` / `Meeting.Status.X` / `status.X`, or as their stored values ("justerat")."""
     names = {status.name for status in Status}
     by_value = {status.value: status.name for status in Status}
     del by_value["held"], by_value["agenda"]  # common English words
@@ -74,8 +74,8 @@ def _status_collections(path: Path):
             isinstance(e, ast.Attribute)
             and e.attr in names
             and (
-                (isinstance(e.value, ast.Name) and e.value.id == "Status")
-                or (isinstance(e.value, ast.Attribute) and e.value.attr == "Status")
+                (isinstance(e.value, ast.Name) and e.value.id.lower() == "status")
+                or (isinstance(e.value, ast.Attribute) and e.value.attr.lower() == "status")
             )
             for e in node.elts
         ):
