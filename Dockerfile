@@ -26,9 +26,10 @@ RUN useradd --create-home --uid 10001 paragraf \
 
 WORKDIR /app
 
-# Dependencies first (pinned), so code changes do not reinstall them.
-COPY pyproject.toml requirements.lock README.md ./
-RUN pip install -c requirements.lock . && rm -rf build *.egg-info
+# Dependencies first, so code changes do not reinstall them: the production lock, every
+# package pinned with its hashes (requirements/prod.lock, `make lock`; no dev tools).
+COPY requirements/prod.lock requirements/prod.lock
+RUN pip install --require-hashes -r requirements/prod.lock
 
 COPY . .
 RUN DJANGO_STATIC_ROOT=/app/staticfiles PARAGRAF_LOCAL_DIR=/tmp/build-local \

@@ -4,10 +4,11 @@
 #                with DEBUG off (as in production)
 #   make test    system packages (scripts/system-packages.sh) + venv with dev extras
 #                + throwaway PostgreSQL/Redis + ruff + pytest
-#   make lock    regenerate requirements.lock from the current .venv
+#   make lock    recompile requirements/prod.lock and requirements/dev.lock from pyproject.toml
 #
-# Installs are pinned by requirements.lock (pip constraints) and happen only when
-# pyproject.toml or requirements.lock changed (stamp files inside .venv).
+# Installs come from the locks, every package pinned with its hashes (pip --require-hashes):
+# requirements/prod.lock for the demo and production, requirements/dev.lock (the same pins plus
+# the dev extras) for the tests. They run only when a lock changed (stamp files inside .venv).
 
 # python3.11 if there is one, else the system's python3 (Debian 12's is 3.11).
 PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
@@ -19,7 +20,9 @@ ARGS   ?=
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PIP    := $(PY) -m pip --disable-pip-version-check
-LOCK   := requirements.lock
+PROD_LOCK := requirements/prod.lock
+DEV_LOCK  := requirements/dev.lock
+PIP_TOOLS := pip-tools==7.6.2
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev demo test test-run system-packages lint lock bench clean backup restore
@@ -28,7 +31,7 @@ help:
 	@echo "make demo   - install, migrate, load demo data, runserver on $(HOST):$(PORT)"
 	@echo "make test   - system packages + ruff + migrations check + pytest against throwaway PostgreSQL/Redis (ARGS=... for pytest)"
 	@echo "make lint   - ruff check"
-	@echo "make lock   - regenerate $(LOCK) from the current $(VENV)"
+	@echo "make lock   - recompile $(PROD_LOCK) and $(DEV_LOCK) from pyproject.toml (LOCK_ARGS=--upgrade-package X)"
 	@echo "make bench  - run benchmarks/run.py (writes benchmarks/RESULTS.md)"
 	@echo "make clean  - remove caches and build leftovers (keeps $(VENV) and .local/)"
 	@echo "make backup - database + media + signing keys into DIR (default .local/backups/<time>)"
@@ -39,16 +42,14 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Runtime dependencies only.
-$(VENV)/.installed-base: $(PY) pyproject.toml $(LOCK)
-	$(PIP) install --quiet -c $(LOCK) .
-	@rm -rf build *.egg-info
+# Runtime dependencies only. The project itself is not installed: the apps run from the checkout.
+$(VENV)/.installed-base: $(PY) $(PROD_LOCK)
+	$(PIP) install --quiet --require-hashes -r $(PROD_LOCK)
 	@touch $@
 
-# Runtime + dev extras (pytest, ruff, playwright, ...). Implies the base install.
-$(VENV)/.installed-dev: $(PY) pyproject.toml $(LOCK)
-	$(PIP) install --quiet -c $(LOCK) ".[dev]"
-	@rm -rf build *.egg-info
+# Runtime + dev extras (pytest, ruff, playwright, ...): dev.lock holds prod.lock's pins too.
+$(VENV)/.installed-dev: $(PY) $(PROD_LOCK) $(DEV_LOCK)
+	$(PIP) install --quiet --require-hashes -r $(DEV_LOCK)
 	@touch $(VENV)/.installed-base $@
 
 install: $(VENV)/.installed-base
@@ -115,21 +116,23 @@ restore: $(VENV)/.installed-base
 	@test -n "$(DIR)" || { echo "usage: make restore DIR=<backup directory> [ARGS=--force]"; exit 2; }
 	$(PY) manage.py restore $(DIR) $(ARGS)
 
-# The lock is what the current venv holds (dev extras included), minus the project.
-# To upgrade: change pyproject.toml and/or `$(PIP) install -U <pkg>`, then `make lock`.
-# The install here is deliberately unconstrained (it keeps what is installed when it
-# still fits), so a new dependency can be added without fighting the old lock.
+# The locks are compiled from pyproject.toml by pip-tools' pip-compile (installed into the venv
+# at the version above), with the hashes of every file the index has for each pinned version.
+# pip-compile keeps the pins already in a lock while they still fit, so `make lock` after a
+# change of pyproject.toml adds or drops only what changed; to upgrade:
+#   make lock LOCK_ARGS="--upgrade-package django"    (or LOCK_ARGS=--upgrade for everything)
+# dev.lock is compiled under prod.lock as a constraint, so the packages both hold have one pin.
+# Then `make test` / `make demo` install the new locks.
+LOCK_ARGS ?=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
 lock: $(PY)
-	$(PIP) install --quiet ".[dev]"
+	$(PIP) install --quiet "$(PIP_TOOLS)"
+	$(PIP_COMPILE) --output-file $(PROD_LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint $(PROD_LOCK) --output-file $(DEV_LOCK) pyproject.toml
 	@rm -rf build *.egg-info
-	@{ \
-		echo "# Pinned versions for: pip install -c $(LOCK) \".[dev]\""; \
-		echo "# Regenerate with: make lock (after changing pyproject.toml and upgrading .venv)"; \
-		$(PIP) freeze --exclude-editable --exclude paragraf; \
-	} > $(LOCK).tmp
-	mv $(LOCK).tmp $(LOCK)
-	@touch $(VENV)/.installed-base $(VENV)/.installed-dev
-	@echo "wrote $(LOCK)"
+	@echo "wrote $(PROD_LOCK) and $(DEV_LOCK)"
 
 clean:
 	rm -rf build/ *.egg-info .pytest_cache .ruff_cache

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases and registers")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the LibreOffice start-up check (cases.W001)

@@ -286,6 +286,9 @@ PARAGRAF_JUSTERING_DAYS = int(os.environ.get("PARAGRAF_JUSTERING_DAYS", "14"))
 PARAGRAF_UPLOAD_MAX_BYTES = int(os.environ.get("PARAGRAF_UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)))
 # DOCX/ODT handlingar are converted to PDF by LibreOffice; without it, only PDFs are accepted.
 PARAGRAF_SOFFICE = os.environ.get("PARAGRAF_SOFFICE", "soffice")
+# Start-up checks to leave out, e.g. "cases.W001" where LibreOffice is left out on purpose
+# (docs/operations.md, "Start-up checks").
+SILENCED_SYSTEM_CHECKS = env_list("DJANGO_SILENCED_SYSTEM_CHECKS")
 PARAGRAF_CONVERSION_TIMEOUT = int(os.environ.get("PARAGRAF_CONVERSION_TIMEOUT", "180"))
 # Bad input (docs/security.md): the most pages a handling may have, what a DOCX/ODT may unpack
 # to (a zip bomb is refused), and the memory LibreOffice may take while converting.

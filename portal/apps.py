@@ -7,6 +7,6 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public portal")
 
     def ready(self):
-        from . import signals
+        from . import checks, signals  # noqa: F401 - checks registers portal.W001 (pdftotext)
 
         signals.connect()

@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 Kind = SearchEntry.Kind
 
 CONFIG = "swedish"
+PDFTOTEXT = "pdftotext"  # poppler-utils; looked up on PATH (the start-up check portal.W001 names it)
 PDFTOTEXT_TIMEOUT = 30  # seconds for one handling
 MAX_TEXT = 200_000  # characters kept of one entry's text (a tsvector holds at most 1 MB)
 MAX_QUERY = 200  # characters of a search query
@@ -198,9 +199,14 @@ def _document_text(document: Document, cached: SearchEntry | None) -> tuple[str,
     return (plain_text(text), sha256) if text is not None else ("", "")
 
 
+def pdftotext_path() -> str | None:
+    """Where `pdftotext` (poppler-utils) is on PATH, or None if it is not installed here."""
+    return shutil.which(PDFTOTEXT)
+
+
 def pdf_extract_text(content: bytes) -> str | None:
     """The text of a PDF by `pdftotext` (poppler-utils), with a time limit; None if it failed."""
-    binary = shutil.which("pdftotext")
+    binary = pdftotext_path()
     if not binary:
         logger.warning("Search index: pdftotext is not installed; handlingar are indexed by title only")
         return None
