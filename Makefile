@@ -105,7 +105,7 @@ bench: $(VENV)/.installed-dev
 
 # --- maintenance ------------------------------------------------------------
 
-# Backup and restore (config/backup.py, docs/security.md "Files and backups"). The backup
+# Backup and restore (operations/backup.py, docs/security.md "Files and backups"). The backup
 # holds the signing keys: keep DIR somewhere encrypted and access-controlled.
 BACKUP_DIR = $(or $(DIR),.local/backups/$(shell date +%Y%m%d-%H%M%S))
 

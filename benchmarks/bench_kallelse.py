@@ -247,7 +247,12 @@ def child(meeting_id: int) -> None:
 
     from django.core.files.storage import default_storage
 
-    from meetings.kallelse import _front_page_pdf, kallelse_content_hash, kallelse_render_pdf, kallelse_source
+    from meetings.kallelse.document import (
+        _front_page_pdf,
+        kallelse_content_hash,
+        kallelse_render_pdf,
+        kallelse_source,
+    )
     from meetings.models import Meeting
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)

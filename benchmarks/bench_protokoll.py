@@ -1,7 +1,7 @@
 """Benchmark: rendering the protokoll of Kommunalt forum 2024-10-11 (11 §§, 65-person Bilaga 1).
 
 Targets (issue 4): the whole render under 1.5 s, and our overhead — the render through
-`meetings.protokoll.protokoll_render` (context, template, PDF/A, signature boxes) against
+`meetings.protokoll.document.protokoll_render` (context, template, PDF/A, signature boxes) against
 WeasyPrint rendering the same HTML string directly — at most 1.2×.
 
 Run alone with `.venv/bin/python benchmarks/bench_protokoll.py`: it loads the demo into a
@@ -67,7 +67,7 @@ def run() -> dict:
 
     from meetings.models import Meeting
     from meetings.pdf import PDF_VARIANT
-    from meetings.protokoll import protokoll_html, protokoll_render, protokollsutdrag_render_pdf
+    from meetings.protokoll.document import protokoll_html, protokoll_render, protokollsutdrag_render_pdf
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)

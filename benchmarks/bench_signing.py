@@ -4,7 +4,7 @@ Targets (issue 4): one signature under 300 ms; validating a protokoll with four 
 (sekreterare, ordförande, two justerare) under 500 ms.
 
 The document is the real demo protokoll of Kommunalt forum 2024-10-11 (14 pages, 65-person
-Bilaga 1), rendered by `meetings.protokoll.protokoll_render`, with four empty signature fields
+Bilaga 1), rendered by `meetings.protokoll.document.protokoll_render`, with four empty signature fields
 pre-created as at freezing. Each signature is `meetings.signing.pdf_sign` with the configured
 backend (the organisation's CA, the person's certificate, PAdES, an incremental update): the
 same call `protokoll_sign` makes, without the database. The CA and the certificates are made
@@ -66,7 +66,7 @@ def _ms(seconds: float) -> float:
 
 def _four_fields(rendered):
     """The protokoll's own signature boxes when it has four, else four boxes on page 1."""
-    from meetings.signing import SignatureField
+    from meetings.signing.pdf_signatures import SignatureField
 
     if len(rendered.signature_fields) >= len(SIGNERS):
         return rendered.signature_fields[: len(SIGNERS)]
@@ -85,7 +85,7 @@ def run() -> dict:
     from committees.models import Person
     from meetings import signing
     from meetings.models import Meeting
-    from meetings.protokoll import protokoll_render
+    from meetings.protokoll.document import protokoll_render
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     # pyHanko's stamp layout notes a rounding of the box width on every signature; not a finding.

@@ -65,8 +65,10 @@ end
 def setup() -> dict:
     """Demo data, a small archive and the two things done during the load."""
     from committees.models import Committee
-    from meetings import services as meeting_services
+    from meetings.justering.services import protokoll_freeze
     from meetings.models import AgendaItem, Meeting
+    from meetings.services.lifecycle import committee_secretaries
+    from meetings.services.paragraphs import protokoll_create_draft
     from portal.published import published_cases, published_meetings
 
     call_command("migrate", verbosity=0)
@@ -75,7 +77,7 @@ def setup() -> dict:
     call_command("search_reindex", verbosity=0)
 
     forum = Committee.objects.get(short_name="KF")
-    secretary = meeting_services.committee_secretaries(forum).first()
+    secretary = committee_secretaries(forum).first()
     # A held meeting whose draft protokoll the secretary edits during the load.
     editing = Meeting.objects.create(
         committee=forum,
@@ -86,13 +88,13 @@ def setup() -> dict:
     )
     for order, title in enumerate(["Val av justerare", "Information", "Regional utvecklingsstrategi"], 1):
         AgendaItem.objects.create(meeting=editing, order=order, title=title)
-    meeting_services.protokoll_create_draft(meeting=editing)
+    protokoll_create_draft(meeting=editing)
     paragraph = editing.paragraphs.order_by("order").last()
     # The demo's draft protokoll (signers chosen) is frozen: the signers justera it under load.
     draft = Meeting.objects.filter(committee=forum, status=Meeting.Status.PROTOKOLL_DRAFTED).exclude(
         pk=editing.pk
     )[0]
-    meeting_services.protokoll_freeze(meeting=draft, by=secretary.user)
+    protokoll_freeze(meeting=draft, by=secretary.user)
     signatures = [(s.pk, s.person.user.username) for s in draft.justering.signatures.order_by("order", "pk")]
 
     rng = random.Random(3)

@@ -42,7 +42,7 @@ def person_login_check(*, person: Person, user, by) -> None:
 
 
 def _save_recorded(person: Person, *, by, reason: str, fields: list[str]) -> None:
-    from meetings.signing import person_certificates_revoke
+    from meetings.signing.certificates import person_certificates_revoke
 
     # The audit trail's "who" and "why", also when called outside a request.
     person._history_user = by

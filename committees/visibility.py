@@ -132,7 +132,7 @@ ADMINISTERED: dict[str, Rule] = {
     "meetings.rendereddocument": _by("meeting__committee"),
     "meetings.kallelsedispatch": _by("meeting__committee"),
     "meetings.kallelsedelivery": _by("dispatch__meeting__committee"),
-    # The signing certificates are the system's, kept by meetings/signing.py; not in the admin.
+    # The signing certificates are the system's, kept by meetings/signing/; not in the admin.
     "meetings.signingcertificate": _nothing,
     # attendance
     "attendance.attendance": _by("meeting__committee"),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "portal",
     "oparl",
     "audit",
+    "operations",
     "demo",
 ]
 
@@ -303,7 +304,7 @@ PARAGRAF_SIGNING_DIR = Path(os.environ.get("PARAGRAF_SIGNING_DIR", LOCAL_DIR / "
 PARAGRAF_SIGNING_PASSPHRASE = os.environ.get("PARAGRAF_SIGNING_PASSPHRASE", "") or SECRET_KEY
 PARAGRAF_SIGNING_TRUST_ROOTS = env_list("PARAGRAF_SIGNING_TRUST_ROOTS")
 PARAGRAF_SIGNER_BACKEND = os.environ.get(
-    "PARAGRAF_SIGNER_BACKEND", "meetings.signing.LocalCertificateBackend"
+    "PARAGRAF_SIGNER_BACKEND", "meetings.signing.pdf_signatures.LocalCertificateBackend"
 )
 # The site's public address, for links in e-mails (the kallelse links to the meeting's page).
 PARAGRAF_BASE_URL = os.environ.get("PARAGRAF_BASE_URL", "http://127.0.0.1:8000")
@@ -320,6 +321,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
     },
     # The anslagstavla: take down what is due (its appeal period over), alert about unposted protokoll.
+    # The tasks live in meetings/anslag/tasks.py under the names they were first registered with.
     "portal.take_down_due_anslag": {"task": "portal.anslag_tasks.take_down_due_anslag", "schedule": 3600.0},
     "portal.alert_unposted_protokoll": {
         "task": "portal.anslag_tasks.alert_unposted_protokoll",

@@ -6,6 +6,8 @@ anything twice. Enqueue with transaction.on_commit.
 
 from celery import shared_task
 
+from .anslag import tasks as anslag_tasks  # noqa: F401 (registers the anslagstavla's beat tasks)
+
 
 @shared_task(acks_late=True)
 def post_anslag(meeting_id: int) -> int | None:
@@ -14,9 +16,9 @@ def post_anslag(meeting_id: int) -> int | None:
     First the delegationsbeslut anmälda at the meeting record the § they were reported in
     (their appeal period starts with this anslag)."""
     from cases.services import delegated_decisions_record_reported
+    from meetings.anslag.rules import anslag_post
 
     from .models import Anslag, Meeting
-    from .services import anslag_post
 
     meeting = Meeting.objects.get(pk=meeting_id)
     if meeting.status == Meeting.Status.JUSTERAT:
@@ -27,13 +29,13 @@ def post_anslag(meeting_id: int) -> int | None:
     return anslag_post(meeting=meeting).pk
 
 
-# --- Kallelse by e-mail (meetings/dispatch.py) -------------------------------------------------
+# --- Kallelse by e-mail (meetings/kallelse/dispatch.py) -----------------------------------------
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
 def send_kallelse_dispatch(self, dispatch_id: int) -> dict:
     """Send the unsent e-mails of one kallelse dispatch; a retry never sends an e-mail twice."""
-    from .dispatch import dispatch_send
+    from .kallelse.dispatch import dispatch_send
 
     result = dispatch_send(dispatch_id=dispatch_id)
     if result.failed and not self.request.is_eager:
@@ -44,7 +46,7 @@ def send_kallelse_dispatch(self, dispatch_id: int) -> dict:
 @shared_task(acks_late=True)
 def send_pending_kallelse() -> list[int]:
     """Periodic sweep (celery beat): send what is left of every unfinished dispatch."""
-    from .dispatch import dispatch_send, dispatches_pending
+    from .kallelse.dispatch import dispatch_send, dispatches_pending
 
     pending = dispatches_pending()
     for dispatch_id in pending:
@@ -60,27 +62,27 @@ def send_absence_notice_email(meeting_id: int, person_id: int, withdrawn: bool =
     return absence_notify_secretaries(meeting_id=meeting_id, person_id=person_id, withdrawn=withdrawn)
 
 
-# --- The kallelse document (meetings/kallelse.py) ----------------------------------------------
+# --- The kallelse document (meetings/kallelse/document.py) ----------------------------------------
 
 
 @shared_task(acks_late=True)
 def render_kallelse(meeting_id: int, public: bool = False) -> int:
     """Build and store the kallelse PDF for the meeting as it is now; when the stored one is
     current (same content hash) nothing is rendered. Returns the RenderedDocument's id."""
-    from .kallelse import kallelse_get_or_render
+    from .kallelse.document import kallelse_get_or_render
     from .models import Meeting
 
     meeting = Meeting.objects.get(pk=meeting_id)
     return kallelse_get_or_render(meeting=meeting, public=public).pk
 
 
-# --- Justering (meetings/justering.py) ---------------------------------------------------------
+# --- Justering (meetings/justering/) ----------------------------------------------------------------
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=120)
 def send_justering_requests(self, justering_id: int) -> dict:
     """E-mail each required signer of a frozen protokoll a link to their signing page, once."""
-    from .justering import justering_notify_signers
+    from meetings.justering.document import justering_notify_signers
 
     result = justering_notify_signers(justering_id=justering_id)
     if result.failed and not self.request.is_eager:
@@ -91,7 +93,7 @@ def send_justering_requests(self, justering_id: int) -> dict:
 @shared_task(acks_late=True)
 def send_pending_justering_requests() -> list[int]:
     """Periodic sweep (celery beat): ask the signers who have not been e-mailed yet."""
-    from .justering import justering_notify_signers, justeringar_pending_notification
+    from meetings.justering.document import justering_notify_signers, justeringar_pending_notification
 
     pending = justeringar_pending_notification()
     for justering_id in pending:

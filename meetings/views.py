@@ -37,8 +37,9 @@ from committees.models import Committee, Person
 from config.downloads import file_response
 
 from . import signing
-from .dispatch import SUMMONED_OR_LATER, agenda_sections
-from .justering import (
+from .justering.document import signatures_awaiting
+from .justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
+from .justering.utdrag import (
     IMMEDIATE_SIGNING_STATUSES,
     JUSTERAT_OR_LATER,
     immediate_justering_state,
@@ -46,10 +47,9 @@ from .justering import (
     immediate_utdrag_get_or_create,
     protokollsutdrag_get_or_create,
     protokollsutdrag_personal,
-    signatures_awaiting,
 )
+from .kallelse.dispatch import SUMMONED_OR_LATER, agenda_sections
 from .models import AgendaItemDocument, Justering, Meeting, Signature
-from .services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
 
 PAST_MEETINGS_SHOWN = 20
 
@@ -147,7 +147,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _kallelse_module():
     try:
-        from . import kallelse
+        from .kallelse import document as kallelse
     except ImportError:
         return None
     return kallelse if hasattr(kallelse, "kallelse_get_or_render") else None

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings import signing
-from meetings.justering import certified_copy_possible
+from meetings.justering.utdrag import certified_copy_possible
 from meetings.models import Justering, Meeting, RenderedDocument, Signature
-from meetings.protokoll import protokoll_context, protokoll_render_pdf
+from meetings.protokoll.context import protokoll_context
+from meetings.protokoll.document import protokoll_render_pdf
 
 from .published import anslag_all, public_paragraph, published_paragraphs
 

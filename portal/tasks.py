@@ -1,5 +1,4 @@
-"""Celery tasks of the portal (thin and idempotent): the anslagstavla's beat tasks and the
-search index. Each part lives in its own module; Celery finds them through this one."""
+"""Celery tasks of the portal (thin and idempotent): the search index. Celery finds them through
+this module. (The anslagstavla's beat tasks are in meetings/anslag/tasks.py.)"""
 
-from .anslag_tasks import *  # noqa: F401,F403
 from .search_tasks import *  # noqa: F401,F403

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from .views import anslag, feeds, open_data, pages, search
+from meetings.anslag import views as anslag
+
+from .views import feeds, open_data, pages, search
 
 app_name = "portal"
 

@@ -280,11 +280,11 @@ class AnslagFactory(factory.django.DjangoModelFactory):
 
 def draft_paragraph() -> Paragraph:
     """The one § of a held meeting's freshly drafted protokoll."""
-    from meetings import services
+    from meetings.services.paragraphs import protokoll_create_draft
 
     meeting = MeetingFactory(status=Meeting.Status.HELD)
     AgendaItemFactory(meeting=meeting, title="Budget 2025", proposal="<p>Förslaget.</p>")
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     return meeting.paragraphs.get()
 
 

@@ -17,8 +17,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from committees.models import Assignment
-from meetings import services
+from meetings.anslag.rules import anslag_post
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
 from meetings.models import AgendaItemDocument, Meeting
+from meetings.services.paragraphs import protokoll_create_draft
 from portal.search import search_reindex_all
 from tests.factories import (
     AgendaItemFactory,
@@ -60,7 +62,7 @@ def _held_meeting(committee, secretary, chair, start, items):
     )
     for order, fields in enumerate(items, start=1):
         AgendaItemFactory(meeting=meeting, order=order, **fields)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     meeting.refresh_from_db()
     return meeting
 
@@ -101,16 +103,16 @@ def public_world() -> PublicWorld:
             },
         },
     )
-    services.protokoll_set_signers(
+    protokoll_set_signers(
         meeting=published, chair=chair.person, adjusters=[adjuster.person], secretary=secretary.person
     )
-    services.protokoll_freeze(meeting=published, by=secretary)
+    protokoll_freeze(meeting=published, by=secretary)
     published.refresh_from_db()
     for signature in published.justering.signatures.select_related("person__user"):
-        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+        protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     published.refresh_from_db()
     if published.status == Meeting.Status.JUSTERAT:  # tasks run eagerly; post if they did not
-        services.anslag_post(meeting=published)
+        anslag_post(meeting=published)
         published.refresh_from_db()
 
     draft = _held_meeting(
@@ -129,10 +131,10 @@ def public_world() -> PublicWorld:
         local(2024, 11, 15, 9, 0),
         [{"title": f"Ojusterat {CANARY_FROZEN}"}],
     )
-    services.protokoll_set_signers(
+    protokoll_set_signers(
         meeting=frozen, chair=chair.person, adjusters=[adjuster.person], secretary=secretary.person
     )
-    services.protokoll_freeze(meeting=frozen, by=secretary)
+    protokoll_freeze(meeting=frozen, by=secretary)
     frozen.refresh_from_db()
 
     upcoming = MeetingFactory(

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from meetings import services
 from meetings.models import AgendaItem, AgendaTemplateItem, Meeting
+from meetings.services.agenda import agenda_add_standard_items, agenda_reorder
+from meetings.services.lifecycle import TransitionError
 from tests.factories import AgendaItemFactory, CommitteeFactory, MeetingFactory, secretary_of
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def committee_with_template():
 def test_standard_items_are_added_first_once_and_keep_what_they_generate(committee_with_template):
     meeting = MeetingFactory(committee=committee_with_template)
     AgendaItemFactory(meeting=meeting, order=1, title="Budget 2023")
-    added = services.agenda_add_standard_items(meeting=meeting)
+    added = agenda_add_standard_items(meeting=meeting)
     assert len(added) == 3
     assert titles(meeting) == [
         "Upprop och val av protokollsjusterare",
@@ -42,14 +43,14 @@ def test_standard_items_are_added_first_once_and_keep_what_they_generate(committ
         "Budget 2023",
     ]
     assert meeting.agenda_items.get(title="Anmälan av delegationsbeslut").generates == "delegationsbeslut"
-    assert services.agenda_add_standard_items(meeting=meeting) == []
+    assert agenda_add_standard_items(meeting=meeting) == []
     assert meeting.agenda_items.count() == 4
 
 
 def test_the_agenda_is_frozen_once_the_meeting_is_held(committee_with_template):
     meeting = MeetingFactory(committee=committee_with_template, status=Meeting.Status.HELD)
-    with pytest.raises(services.TransitionError) as refused:
-        services.agenda_add_standard_items(meeting=meeting)
+    with pytest.raises(TransitionError) as refused:
+        agenda_add_standard_items(meeting=meeting)
     assert refused.value.code == "agenda_locked"
     assert not meeting.agenda_items.exists()
 
@@ -57,10 +58,10 @@ def test_the_agenda_is_frozen_once_the_meeting_is_held(committee_with_template):
 def test_reordering_persists_and_must_name_every_item_once():
     meeting = MeetingFactory()
     a, b, c = (AgendaItemFactory(meeting=meeting, order=n, title=t) for n, t in enumerate("abc", 1))
-    services.agenda_reorder(meeting=meeting, item_ids=[c.pk, a.pk, b.pk])
+    agenda_reorder(meeting=meeting, item_ids=[c.pk, a.pk, b.pk])
     assert titles(meeting) == ["c", "a", "b"]
     with pytest.raises(ValidationError) as refused:
-        services.agenda_reorder(meeting=meeting, item_ids=[c.pk, a.pk])
+        agenda_reorder(meeting=meeting, item_ids=[c.pk, a.pk])
     assert refused.value.code == "bad_order"
     assert titles(meeting) == ["c", "a", "b"]
 

@@ -16,8 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from meetings import services
+from meetings.anslag.rules import (
+    anslag_post,
+    anslag_post_delegation_list,
+    anslag_post_notice,
+    appeal_period_end,
+)
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
 from meetings.models import Anslag, Justering, Meeting
+from meetings.services.paragraphs import protokoll_create_draft
 from meetings.tasks import post_anslag
 from tests.factories import (
     STOCKHOLM,
@@ -62,7 +69,7 @@ def justerat_meeting(*, committee=None, start=None, completed_at=None, items=2, 
     )
     for order in range(1, items + 1):
         AgendaItemFactory(meeting=meeting, order=order)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     Meeting.objects.filter(pk=meeting.pk).update(status=Status.JUSTERAT)
     Justering.objects.create(
         meeting=meeting,
@@ -80,22 +87,22 @@ def justerat_meeting(*, committee=None, start=None, completed_at=None, items=2, 
 def test_the_last_signature_posts_the_anslag_through_the_task(django_capture_on_commit_callbacks):
     meeting = MeetingFactory(status=Status.HELD)
     AgendaItemFactory(meeting=meeting)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     chair = PersonFactory(user=UserFactory(username="ordf"))
     adjuster = PersonFactory(user=UserFactory(username="just"))
-    services.protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
-    services.protokoll_freeze(meeting=meeting)
+    protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
+    protokoll_freeze(meeting=meeting)
 
     with django_capture_on_commit_callbacks(execute=True):
         for signature in meeting.justering.signatures.all():
-            services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+            protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
 
     meeting.refresh_from_db()
     assert meeting.status == Status.POSTED
     anslag = Anslag.objects.get(meeting=meeting, kind=Anslag.Kind.PROTOKOLL)
     today = timezone.localdate()
     assert anslag.posted_on == today
-    assert anslag.appeal_ends_on == services.appeal_period_end(today)
+    assert anslag.appeal_ends_on == appeal_period_end(today)
     assert anslag.take_down_on == anslag.appeal_ends_on + timedelta(days=1)
 
 
@@ -135,7 +142,7 @@ def test_a_real_worker_posts_the_anslag_once_and_knows_the_beat_tasks(run_in_wor
 def test_anslag_is_taken_down_the_day_after_the_appeal_period_moved_past_holidays(
     posted, last_day, take_down
 ):
-    anslag = services.anslag_post(meeting=justerat_meeting(), posted_on=posted)
+    anslag = anslag_post(meeting=justerat_meeting(), posted_on=posted)
     assert (anslag.posted_on, anslag.appeal_ends_on, anslag.take_down_on) == (posted, last_day, take_down)
 
 
@@ -144,7 +151,7 @@ def test_anslag_is_taken_down_the_day_after_the_appeal_period_moved_past_holiday
 
 def test_take_down_task_moves_the_anslag_to_the_archive_the_day_after_the_appeal_period(client):
     meeting = justerat_meeting()
-    anslag = services.anslag_post(meeting=meeting, posted_on=date(2026, 3, 16))
+    anslag = anslag_post(meeting=meeting, posted_on=date(2026, 3, 16))
     take_down = beat_task("portal.take_down_due_anslag")
     board, archive = reverse("portal:anslagstavla"), reverse("portal:anslag_archive")
 
@@ -212,7 +219,7 @@ def test_no_alert_when_the_anslag_is_posted():
     secretary_of(committee)
     justerat_at = datetime(2026, 3, 11, 15, 0, tzinfo=STOCKHOLM)
     meeting = justerat_meeting(committee=committee, completed_at=justerat_at)
-    services.anslag_post(meeting=meeting, posted_on=date(2026, 3, 12))
+    anslag_post(meeting=meeting, posted_on=date(2026, 3, 12))
 
     with clock(justerat_at + timedelta(days=3)):
         assert beat_task("portal.alert_unposted_protokoll").apply().get() == []
@@ -230,7 +237,7 @@ def test_anslag_page_shows_every_fact_the_law_requires_and_how_to_appeal(client)
         completed_at=datetime(2026, 3, 13, 14, 0, tzinfo=STOCKHOLM),
         items=3,
     )
-    anslag = services.anslag_post(meeting=meeting, posted_on=date(2026, 3, 16))
+    anslag = anslag_post(meeting=meeting, posted_on=date(2026, 3, 16))
 
     with clock(datetime(2026, 3, 20, 12, 0, tzinfo=STOCKHOLM)):
         response = client.get(reverse("portal:anslag", args=[anslag.pk]))
@@ -252,13 +259,13 @@ def test_anslag_page_shows_every_fact_the_law_requires_and_how_to_appeal(client)
 def test_anslagstavla_lists_current_anslag_and_the_archive_filters_by_organ_and_year(client):
     forum = CommitteeFactory(name="Kommunalt forum", slug="kommunalt-forum")
     other = CommitteeFactory(name="Annan nämnd", slug="annan")
-    current = services.anslag_post(
+    current = anslag_post(
         meeting=justerat_meeting(committee=forum, start=local(2026, 11, 13)), posted_on=date(2026, 11, 20)
     )
-    old_forum = services.anslag_post(
+    old_forum = anslag_post(
         meeting=justerat_meeting(committee=forum, start=local(2025, 3, 5)), posted_on=date(2025, 3, 14)
     )
-    old_other = services.anslag_post(
+    old_other = anslag_post(
         meeting=justerat_meeting(committee=other, start=local(2026, 3, 5)), posted_on=date(2026, 3, 16)
     )
     with clock(datetime(2026, 11, 23, 12, 0, tzinfo=STOCKHOLM)):
@@ -277,7 +284,7 @@ def test_anslagstavla_lists_current_anslag_and_the_archive_filters_by_organ_and_
 
 def test_unknown_anslag_and_one_not_yet_posted_are_404(client):
     assert client.get(reverse("portal:anslag", args=[999999])).status_code == 404
-    later = services.anslag_post_notice(
+    later = anslag_post_notice(
         committee=CommitteeFactory(),
         kind=Anslag.Kind.DELEGATION,
         title="Delegationsbeslut",
@@ -291,7 +298,7 @@ def test_unknown_anslag_and_one_not_yet_posted_are_404(client):
 
 def test_notices_are_taken_down_by_their_kind():
     committee = CommitteeFactory()
-    delegation = services.anslag_post_notice(
+    delegation = anslag_post_notice(
         committee=committee,
         kind=Anslag.Kind.DELEGATION,
         title="Delegationsbeslut mars",
@@ -300,7 +307,7 @@ def test_notices_are_taken_down_by_their_kind():
     assert (delegation.appeal_ends_on, delegation.take_down_on) == (date(2026, 4, 7), date(2026, 4, 8))
 
     upcoming = MeetingFactory(committee=committee, start=local(2026, 4, 2, 9, 0))
-    notice = services.anslag_post_notice(
+    notice = anslag_post_notice(
         committee=committee,
         kind=Anslag.Kind.MEETING,
         title="Sammanträde 2 april",
@@ -309,7 +316,7 @@ def test_notices_are_taken_down_by_their_kind():
     )
     assert (notice.appeal_ends_on, notice.take_down_on) == (None, date(2026, 4, 3))
 
-    other = services.anslag_post_notice(
+    other = anslag_post_notice(
         committee=committee,
         kind=Anslag.Kind.OTHER,
         title="Kungörelse",
@@ -341,7 +348,7 @@ def test_notices_that_break_the_rules_are_refused(fields, code):
     if "meeting" in fields:
         fields["meeting"] = meetings[fields["meeting"]]
     with pytest.raises(ValidationError) as refused:
-        services.anslag_post_notice(committee=committee, posted_on=date(2026, 3, 20), **fields)
+        anslag_post_notice(committee=committee, posted_on=date(2026, 3, 20), **fields)
     assert refused.value.code == code
     assert not Anslag.objects.exists()
 
@@ -363,7 +370,7 @@ def test_secretary_posts_a_notice_for_their_own_committee_in_the_admin(client):
     assert response.status_code == 302
     anslag = Anslag.objects.get()
     assert (anslag.committee, anslag.kind, anslag.posted_on) == (committee, Anslag.Kind.DELEGATION, today)
-    assert anslag.appeal_ends_on == services.appeal_period_end(today)
+    assert anslag.appeal_ends_on == appeal_period_end(today)
     assert anslag.take_down_on == anslag.appeal_ends_on + timedelta(days=1)
 
     without_day = client.post(
@@ -384,7 +391,7 @@ def test_delegationsbeslut_list_of_a_justerat_meeting_is_posted_once(client):
     planned = MeetingFactory(committee=committee, start=local(2026, 4, 2))
     DelegatedDecisionFactory(point=point, reported_at_meeting=planned)
     with pytest.raises(ValidationError) as refused:
-        services.anslag_post_delegation_list(meeting=planned)
+        anslag_post_delegation_list(meeting=planned)
     assert refused.value.code == "not_justerat"
 
     client.force_login(secretary_of(committee))
@@ -392,9 +399,9 @@ def test_delegationsbeslut_list_of_a_justerat_meeting_is_posted_once(client):
     client.post(changelist, {"action": "post_delegation_list", "_selected_action": [meeting.pk]})
     anslag = Anslag.objects.get(kind=Anslag.Kind.DELEGATION)
     assert anslag.meeting == meeting and "§8/2022" in anslag.body and "ANAV 4.5.3" in anslag.body
-    assert anslag.take_down_on == services.appeal_period_end(anslag.posted_on) + timedelta(days=1)
+    assert anslag.take_down_on == appeal_period_end(anslag.posted_on) + timedelta(days=1)
 
     with pytest.raises(ValidationError) as twice:
-        services.anslag_post_delegation_list(meeting=meeting)
+        anslag_post_delegation_list(meeting=meeting)
     assert twice.value.code == "already_posted"
     assert Anslag.objects.filter(kind=Anslag.Kind.DELEGATION).count() == 1

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from meetings.anslag.rules import appeal_period_end
 from meetings.calendar import is_working_day, next_working_day
-from meetings.services import appeal_period_end
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.utils.translation import pgettext
 
 from attendance.models import Vote
 from attendance.services import attendance_record, disqualification_record, reservation_record, vote_record
-from meetings.protokoll import protokoll_render_pdf
+from meetings.protokoll.document import protokoll_render_pdf
 from tests.test_attendance_services import Board, all_present, held
 
 

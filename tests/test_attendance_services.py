@@ -19,8 +19,8 @@ from attendance.services import (
     vote_record,
 )
 from committees.models import Assignment, Committee
-from meetings import services
 from meetings.models import Meeting
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
     AgendaItemFactory,
     AssignmentFactory,
@@ -62,7 +62,7 @@ def held(board: Board, *titles: str) -> list:
         AgendaItemFactory(meeting=board.meeting, title=title)
     board.meeting.status = Meeting.Status.HELD
     board.meeting.save()
-    return services.protokoll_create_draft(meeting=board.meeting)
+    return protokoll_create_draft(meeting=board.meeting)
 
 
 def all_present(board: Board) -> None:

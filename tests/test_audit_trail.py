@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from attendance.models import Attendance
 from audit.models import RECORDED
-from meetings import services
 from meetings.models import Justering, Paragraph
+from meetings.services.paragraphs import paragraph_delete
 from tests.factories import (
     CommitteeFactory,
     UserFactory,
@@ -120,7 +120,7 @@ def test_a_deleted_paragraph_keeps_its_history_for_the_superuser_only(paragraph)
     secretary.force_login(secretary_of(paragraph.meeting.committee))
     edit_in_admin(secretary, paragraph, decision="<p>Beslut.</p>")
     pk = paragraph.pk
-    services.paragraph_delete(paragraph=paragraph)
+    paragraph_delete(paragraph=paragraph)
     assert not Paragraph.objects.filter(pk=pk).exists()
     assert Paragraph.history.filter(id=pk).latest("history_id").history_type == "-"
 

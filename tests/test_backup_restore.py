@@ -17,8 +17,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from committees.models import Assignment
-from meetings import services, signing
+from meetings import signing
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
 from meetings.models import AgendaItemDocument, Justering, Meeting, Signature
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
     AgendaItemFactory,
     CommitteeFactory,
@@ -59,14 +61,14 @@ def justerat_protokoll(name: str, day: int) -> Justering:
     )
     item = AgendaItemFactory(meeting=meeting, title="Regional utvecklingsstrategi")
     AgendaItemDocument.objects.create(agenda_item=item, document=PdfDocumentFactory(pages=(name,)))
-    services.protokoll_create_draft(meeting=meeting)
-    services.protokoll_set_signers(
+    protokoll_create_draft(meeting=meeting)
+    protokoll_set_signers(
         meeting=meeting, chair=chair.person, adjusters=[adjuster.person], secretary=secretary.person
     )
-    services.protokoll_freeze(meeting=meeting, by=secretary)
+    protokoll_freeze(meeting=meeting, by=secretary)
     for user in (secretary, chair, adjuster):
         signature = Signature.objects.get(justering__meeting=meeting, person__user=user)
-        services.protokoll_sign(signature=signature, user=user, password=PASSWORD)
+        protokoll_sign(signature=signature, user=user, password=PASSWORD)
     justering = Justering.objects.get(meeting=meeting)
     assert justering.completed_at is not None
     return justering

@@ -9,8 +9,8 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from meetings import services
 from meetings.models import Meeting, Paragraph, ProtokollLockedError
+from meetings.services.paragraphs import ParagraphConflict, paragraph_update
 from tests.factories import admin_form_data, draft_paragraph, secretary_of
 
 pytestmark = pytest.mark.django_db
@@ -79,28 +79,28 @@ def test_a_post_without_the_loaded_version_saves_nothing(client, paragraph):
 def test_the_service_saves_from_the_current_version_and_refuses_a_stale_one(paragraph):
     first, second = Paragraph.objects.get(pk=paragraph.pk), Paragraph.objects.get(pk=paragraph.pk)
     first.decision = "<p>Först.</p>"
-    services.paragraph_update(paragraph=first, version=1)
+    paragraph_update(paragraph=first, version=1)
     second.decision = "<p>Sedan.</p>"
-    with pytest.raises(services.ParagraphConflict) as conflict:
-        services.paragraph_update(paragraph=second, version=1)
+    with pytest.raises(ParagraphConflict) as conflict:
+        paragraph_update(paragraph=second, version=1)
     assert conflict.value.code == "edit_conflict"
     paragraph.refresh_from_db()
     assert paragraph.decision == "<p>Först.</p>" and paragraph.version == 2
 
-    services.paragraph_update(paragraph=second, version=2)
+    paragraph_update(paragraph=second, version=2)
     paragraph.refresh_from_db()
     assert paragraph.decision == "<p>Sedan.</p>" and paragraph.version == 3
 
 
 def test_the_service_sanitises_rich_text_and_refuses_a_frozen_protokoll_without_bumping(paragraph):
     paragraph.decision = '<p onclick="x()">Beslut</p><script>alert(1)</script>'
-    services.paragraph_update(paragraph=paragraph, version=1)
+    paragraph_update(paragraph=paragraph, version=1)
     paragraph.refresh_from_db()
     assert paragraph.decision == "<p>Beslut</p>"
     Meeting.objects.filter(pk=paragraph.meeting_id).update(status=Meeting.Status.READY_FOR_JUSTERING)
     paragraph.decision = "<p>Efter frysningen.</p>"
     with pytest.raises(ProtokollLockedError) as refused:
-        services.paragraph_update(paragraph=paragraph, version=2)
+        paragraph_update(paragraph=paragraph, version=2)
     assert refused.value.code == "protokoll_locked"
     paragraph.refresh_from_db()
     assert paragraph.version == 2 and paragraph.decision == "<p>Beslut</p>"
@@ -123,7 +123,7 @@ def test_a_save_waiting_on_another_secretarys_save_gets_the_conflict_page(client
             with transaction.atomic():
                 other = Paragraph.objects.get(pk=paragraph.pk)
                 other.decision = "<p>Någon annans text.</p>"
-                services.paragraph_update(paragraph=other, version=1)
+                paragraph_update(paragraph=other, version=1)
                 other_has_lock.set()
                 release.wait(60)
         finally:

@@ -201,7 +201,7 @@ def test_every_public_link_of_the_demo_answers_200_with_the_content_type_it_clai
 
 
 def test_an_extract_is_linked_exactly_when_it_can_be_certified(crawled, client):
-    from meetings.justering import certified_copy_possible
+    from meetings.justering.utdrag import certified_copy_possible
     from meetings.models import Justering
 
     visited = crawled[0]

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from committees.models import Assignment
 from config.celery import app as celery_app
-from meetings import dispatch as kallelse_dispatch
+from meetings.kallelse import dispatch as kallelse_dispatch
 from meetings.models import KallelseDelivery, KallelseDispatch, Meeting, RenderedDocument
 from meetings.tasks import render_kallelse
 from tests.conftest import PROJECT_DIR, WorkerProcess, _database_url_for

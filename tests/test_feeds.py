@@ -15,9 +15,9 @@ from django.utils import timezone
 from lxml import etree
 
 from committees.models import Committee
-from meetings.dispatch import meeting_ics
+from meetings.kallelse.dispatch import meeting_ics
 from meetings.models import Anslag, Meeting
-from meetings.services import meeting_cancel
+from meetings.services.lifecycle import meeting_cancel
 from portal.views.feeds import meeting_calendar_uid
 from tests.factories import (
     AnslagFactory,

@@ -21,10 +21,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from committees.models import Assignment
-from meetings import services, signing
-from meetings.justering import pdf_signed_field_names
+from meetings import signing
+from meetings.justering.services import (
+    paragraph_immediate_justering_sign,
+    protokoll_freeze,
+    protokoll_set_signers,
+    protokoll_sign,
+    protokoll_unfreeze,
+)
+from meetings.justering.utdrag import pdf_signed_field_names
 from meetings.models import Anslag, Meeting, RenderedDocument, Signature
-from meetings.protokoll import BESTYRKANDE_FIELD, protokoll_render_pdf
+from meetings.protokoll.context import BESTYRKANDE_FIELD
+from meetings.protokoll.document import protokoll_render_pdf
+from meetings.services.paragraphs import protokoll_create_draft
 from meetings.tasks import send_justering_requests
 from tests.factories import (
     AgendaItemFactory,
@@ -123,7 +132,7 @@ class Cast:
             case=CaseFactory(year=2024, serial=3336),
             proposal="<p>Kommunalt forum ställer sig bakom strategin.</p>",
         )
-        services.protokoll_create_draft(meeting=self.meeting)
+        protokoll_create_draft(meeting=self.meeting)
         self.meeting.refresh_from_db()
 
     @property
@@ -131,7 +140,7 @@ class Cast:
         return [self.secretary, self.chair, self.adjuster, self.second_adjuster]
 
     def choose_signers(self):
-        return services.protokoll_set_signers(
+        return protokoll_set_signers(
             meeting=self.meeting,
             chair=self.chair.person,
             adjusters=[self.adjuster.person, self.second_adjuster.person],
@@ -140,7 +149,7 @@ class Cast:
 
     def freeze(self):
         self.choose_signers()
-        services.protokoll_freeze(meeting=self.meeting, by=self.secretary)
+        protokoll_freeze(meeting=self.meeting, by=self.secretary)
         self.meeting.refresh_from_db()
         return self.meeting.justering
 
@@ -216,14 +225,14 @@ def test_secretary_chooses_the_signers_in_the_admin_with_defaults_and_clear_erro
 
 def test_three_justerare_and_a_missing_chair_are_refused_by_the_service(cast):
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_set_signers(
+        protokoll_set_signers(
             meeting=cast.meeting,
             chair=cast.chair.person,
             adjusters=[cast.adjuster.person, cast.second_adjuster.person, cast.member.person],
         )
     assert refused.value.code == "too_many_adjusters"
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_set_signers(meeting=cast.meeting, chair=None, adjusters=[cast.adjuster.person])
+        protokoll_set_signers(meeting=cast.meeting, chair=None, adjusters=[cast.adjuster.person])
     assert refused.value.code == "no_chair"
 
 
@@ -279,10 +288,10 @@ def test_freezing_emails_each_signer_once_even_when_the_task_runs_twice(
 def test_reopening_and_freezing_again_asks_the_signers_again(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         cast.freeze()
-    services.protokoll_unfreeze(meeting=cast.meeting, by=cast.secretary, reason="Fel datum i § 2")
+    protokoll_unfreeze(meeting=cast.meeting, by=cast.secretary, reason="Fel datum i § 2")
     assert not cast.meeting.justering.signatures.filter(notified_at__isnull=False).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.protokoll_freeze(meeting=cast.meeting, by=cast.secretary)
+        protokoll_freeze(meeting=cast.meeting, by=cast.secretary)
     assert len(mail.outbox) == 8
 
 
@@ -393,12 +402,12 @@ def test_signing_twice_or_after_reopening_is_refused_with_a_message(client, cast
     sign_on_page(client, cast, cast.chair)
     # A second post (e.g. the form sent again from another tab) signs nothing more.
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_sign(signature=cast.signature_of(cast.chair), user=cast.chair, password=PASSWORD)
+        protokoll_sign(signature=cast.signature_of(cast.chair), user=cast.chair, password=PASSWORD)
     assert refused.value.code == "already_signed"
 
     client.force_login(cast.adjuster)
     page = reverse("meetings:justering", args=[cast.signature_of(cast.adjuster).pk])
-    services.protokoll_unfreeze(meeting=cast.meeting, by=cast.secretary, reason="Fel i § 2")
+    protokoll_unfreeze(meeting=cast.meeting, by=cast.secretary, reason="Fel i § 2")
     response = client.post(page, {"password": PASSWORD})
     assert response.status_code == 200
     html = response.content.decode()
@@ -502,7 +511,7 @@ def test_justering_admin_page_shows_signer_status_files_and_verification(client,
 def justerat(cast):
     cast.freeze()
     for user in cast.signers:
-        services.protokoll_sign(signature=cast.signature_of(user), user=user, password=PASSWORD)
+        protokoll_sign(signature=cast.signature_of(user), user=user, password=PASSWORD)
     cast.meeting.refresh_from_db()
     return cast.meeting
 
@@ -558,7 +567,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     assert page not in client.get(reverse("meetings:home")).content.decode()
     assert client.get(page).status_code == 404
     with pytest.raises(ValidationError) as refused:
-        services.paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.member, password=PASSWORD)
+        paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.member, password=PASSWORD)
     assert refused.value.code == "not_signer"
 
     client.force_login(cast.chair)
@@ -566,7 +575,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     assert response.context["password_error"]
     assert not RenderedDocument.objects.filter(paragraph=paragraph).exists()  # nothing signed
     assert client.post(page, {"password": PASSWORD}).status_code == 302
-    document = services.paragraph_immediate_justering_sign(
+    document = paragraph_immediate_justering_sign(
         paragraph=paragraph, user=cast.adjuster, password=PASSWORD
     )
     document.refresh_from_db()
@@ -586,7 +595,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     url = reverse("meetings:protokollsutdrag", args=[cast.meeting.pk, paragraph.pk])
     assert content(client.get(url)) == pdf
     with pytest.raises(ValidationError) as refused:
-        services.paragraph_immediate_justering_sign(
+        paragraph_immediate_justering_sign(
             paragraph=paragraph, user=cast.second_adjuster, password=PASSWORD
         )
     assert refused.value.code == "already_justerad"
@@ -598,7 +607,7 @@ def test_a_paragraph_without_immediate_justering_cannot_be_signed_alone(cast):
     cast.choose_signers()
     paragraph = cast.meeting.paragraphs.first()
     with pytest.raises(ValidationError) as refused:
-        services.paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.chair, password=PASSWORD)
+        paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.chair, password=PASSWORD)
     assert refused.value.code == "not_immediate"
 
 

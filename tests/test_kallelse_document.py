@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from cases.models import Document
 from committees.models import Assignment
-from meetings.kallelse import (
+from meetings.kallelse.document import (
     kallelse_content_hash,
     kallelse_current,
     kallelse_get_or_render,

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from committees.models import Assignment
 from config.celery import app as celery_app
-from meetings import dispatch as kallelse
+from meetings.kallelse import dispatch as kallelse
 from meetings.models import KallelseDelivery, KallelseDispatch, Meeting
-from meetings.services import TransitionError
+from meetings.services.lifecycle import TransitionError
 from meetings.tasks import send_kallelse_dispatch, send_pending_kallelse
 from tests.factories import (
     AgendaItemFactory,

@@ -21,9 +21,9 @@ from django.utils import timezone
 from cases.models import Case, DelegatedDecision, Document, Motion, Remiss
 from cases.registers import meeting_generate_lists
 from committees.models import Committee, Person
-from meetings.kallelse import kallelse_get_or_render
+from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import AgendaItem, Anslag, Meeting, Paragraph
-from meetings.signing import pdf_verify
+from meetings.signing.verification import pdf_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +223,7 @@ def test_october_anslag_runs_three_weeks_from_the_day_after_justering():
 
 
 def test_demo_anslagstavla_shows_a_recent_justerat_protokoll_and_two_notices_and_archives_the_old():
-    from meetings.services import appeal_period_end
+    from meetings.anslag.rules import appeal_period_end
     from portal.published import archived_anslag, current_anslag
 
     today = timezone.localdate()

@@ -5,8 +5,23 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from meetings import services
+from meetings.anslag.rules import anslag_post, anslag_take_down
+from meetings.justering.services import (
+    protokoll_freeze,
+    protokoll_set_signers,
+    protokoll_sign,
+    protokoll_unfreeze,
+)
 from meetings.models import Anslag, Meeting, MeetingTransition
+from meetings.services.lifecycle import (
+    TransitionError,
+    meeting_archive,
+    meeting_hold,
+    meeting_mark_summoned,
+    meeting_start_agenda,
+    meeting_transition,
+)
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory, UserFactory, local
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_ca")]
@@ -21,23 +36,23 @@ def test_the_whole_life_of_a_meeting_from_plan_to_archive(django_capture_on_comm
     meeting = MeetingFactory(start=local(2024, 10, 11))
     AgendaItemFactory(meeting=meeting, title="Val av protokollsjusterare")
 
-    services.meeting_start_agenda(meeting=meeting, by=secretary_user)
-    services.meeting_mark_summoned(meeting=meeting, by=secretary_user)
-    services.meeting_hold(meeting=meeting, by=secretary_user)
-    services.protokoll_create_draft(meeting=meeting, by=secretary_user)
-    services.protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
-    services.protokoll_freeze(meeting=meeting, by=secretary_user)
+    meeting_start_agenda(meeting=meeting, by=secretary_user)
+    meeting_mark_summoned(meeting=meeting, by=secretary_user)
+    meeting_hold(meeting=meeting, by=secretary_user)
+    protokoll_create_draft(meeting=meeting, by=secretary_user)
+    protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
+    protokoll_freeze(meeting=meeting, by=secretary_user)
     justering = meeting.justering
     assert justering.deadline == date(2024, 10, 25)  # 14 days after the meeting
     for signature in justering.signatures.all():
-        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+        protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     meeting.refresh_from_db()
     assert meeting.status == Status.JUSTERAT
-    anslag = services.anslag_post(meeting=meeting, posted_on=date(2024, 10, 28))
+    anslag = anslag_post(meeting=meeting, posted_on=date(2024, 10, 28))
     assert anslag.appeal_ends_on == date(2024, 11, 18)
     assert anslag.take_down_on == date(2024, 11, 19)
-    services.anslag_take_down(anslag=anslag)
-    services.meeting_archive(meeting=meeting)
+    anslag_take_down(anslag=anslag)
+    meeting_archive(meeting=meeting)
 
     steps = list(meeting.transitions.values_list("to_status", flat=True))
     assert steps == [
@@ -67,8 +82,8 @@ def test_the_whole_life_of_a_meeting_from_plan_to_archive(django_capture_on_comm
 )
 def test_illegal_transitions_are_refused_with_a_message_and_change_nothing(status, target):
     meeting = MeetingFactory(status=status)
-    with pytest.raises(services.TransitionError) as refused:
-        services.meeting_transition(meeting=meeting, to_status=target)
+    with pytest.raises(TransitionError) as refused:
+        meeting_transition(meeting=meeting, to_status=target)
     assert "Sammanträdet kan inte gå från status" in refused.value.messages[0]
     assert refused.value.code == "illegal_transition"
     meeting.refresh_from_db()
@@ -78,16 +93,16 @@ def test_illegal_transitions_are_refused_with_a_message_and_change_nothing(statu
 
 def test_kallelse_needs_an_agenda():
     meeting = MeetingFactory(status=Status.AGENDA_DRAFTED)
-    with pytest.raises(services.TransitionError, match="saknar punkter på föredragningslistan"):
-        services.meeting_mark_summoned(meeting=meeting)
+    with pytest.raises(TransitionError, match="saknar punkter på föredragningslistan"):
+        meeting_mark_summoned(meeting=meeting)
 
 
 def test_justering_needs_chair_and_justerare():
     meeting = MeetingFactory(status=Status.HELD)
     AgendaItemFactory(meeting=meeting)
-    services.protokoll_create_draft(meeting=meeting)
-    with pytest.raises(services.TransitionError, match="minst en justerare"):
-        services.protokoll_freeze(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
+    with pytest.raises(TransitionError, match="minst en justerare"):
+        protokoll_freeze(meeting=meeting)
     meeting.refresh_from_db()
     assert meeting.status == Status.PROTOKOLL_DRAFTED
 
@@ -95,11 +110,11 @@ def test_justering_needs_chair_and_justerare():
 def _frozen_meeting():
     meeting = MeetingFactory(status=Status.HELD)
     AgendaItemFactory(meeting=meeting)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     chair = PersonFactory(user=UserFactory(username="chair"))
     adjuster = PersonFactory(user=UserFactory(username="adjuster"))
-    services.protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
-    services.protokoll_freeze(meeting=meeting)
+    protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
+    protokoll_freeze(meeting=meeting)
     return meeting
 
 
@@ -107,12 +122,12 @@ def test_only_the_signer_can_sign_and_only_once():
     meeting = _frozen_meeting()
     chair_signature = meeting.justering.signatures.get(role="ordforande")
     with pytest.raises(ValidationError, match="Endast .* kan signera som ordförande"):
-        services.protokoll_sign(
+        protokoll_sign(
             signature=chair_signature, user=UserFactory(username="other"), password=PASSWORD
         )
-    services.protokoll_sign(signature=chair_signature, user=chair_signature.person.user, password=PASSWORD)
+    protokoll_sign(signature=chair_signature, user=chair_signature.person.user, password=PASSWORD)
     with pytest.raises(ValidationError, match="redan signerat"):
-        services.protokoll_sign(
+        protokoll_sign(
             signature=chair_signature, user=chair_signature.person.user, password=PASSWORD
         )
     meeting.refresh_from_db()
@@ -122,11 +137,11 @@ def test_only_the_signer_can_sign_and_only_once():
 def test_reopening_before_the_last_signature_needs_a_reason_and_discards_signatures():
     meeting = _frozen_meeting()
     signature = meeting.justering.signatures.first()
-    services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+    protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_unfreeze(meeting=meeting, reason=" ")
+        protokoll_unfreeze(meeting=meeting, reason=" ")
     assert refused.value.code == "reason_required"
-    services.protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
+    protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
     meeting.refresh_from_db()
     assert meeting.status == Status.PROTOKOLL_DRAFTED
     assert not meeting.justering.signatures.filter(signed_at__isnull=False).exists()
@@ -138,7 +153,7 @@ def test_a_wrong_password_signs_nothing():
     meeting = _frozen_meeting()
     signature = meeting.justering.signatures.first()
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_sign(signature=signature, user=signature.person.user, password="fel")
+        protokoll_sign(signature=signature, user=signature.person.user, password="fel")
     assert refused.value.code == "wrong_password"
     signature.refresh_from_db()
     assert signature.signed_at is None
@@ -146,11 +161,11 @@ def test_a_wrong_password_signs_nothing():
 
 def test_anslag_only_for_justerat_protokoll_and_stays_up_for_the_appeal_period():
     meeting = _frozen_meeting()
-    with pytest.raises(services.TransitionError, match="kräver att sammanträdet har status ”justerat”"):
-        services.anslag_post(meeting=meeting)
+    with pytest.raises(TransitionError, match="kräver att sammanträdet har status ”justerat”"):
+        anslag_post(meeting=meeting)
     for signature in meeting.justering.signatures.all():
-        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
-    anslag = services.anslag_post(meeting=meeting)
+        protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+    anslag = anslag_post(meeting=meeting)
     with pytest.raises(ValidationError, match="måste sitta uppe till"):
-        services.anslag_take_down(anslag=anslag)
+        anslag_take_down(anslag=anslag)
     assert Anslag.objects.get(pk=anslag.pk).taken_down_at is None

@@ -3,8 +3,15 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from meetings import services
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.models import AgendaItem, Meeting, Paragraph
+from meetings.services.lifecycle import TransitionError
+from meetings.services.paragraphs import (
+    paragraph_delete,
+    paragraph_insert,
+    paragraph_move,
+    protokoll_create_draft,
+)
 from tests.factories import (
     AgendaItemFactory,
     AssignmentFactory,
@@ -30,8 +37,8 @@ def numbers(meeting):
 
 def freeze(meeting):
     chair, adjuster = PersonFactory(), PersonFactory()
-    services.protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
-    services.protokoll_freeze(meeting=meeting)
+    protokoll_set_signers(meeting=meeting, chair=chair, adjusters=[adjuster])
+    protokoll_freeze(meeting=meeting)
 
 
 def test_agenda_items_become_paragraphs_numbered_from_one_in_agenda_order():
@@ -40,7 +47,7 @@ def test_agenda_items_become_paragraphs_numbered_from_one_in_agenda_order():
         local(2024, 10, 11),
         ["Val av protokollsjusterare", "Fastställande av dagordning", "Budget"],
     )
-    paragraphs = services.protokoll_create_draft(meeting=meeting)
+    paragraphs = protokoll_create_draft(meeting=meeting)
     assert [(p.number, p.title) for p in paragraphs] == [
         (1, "Val av protokollsjusterare"),
         (2, "Fastställande av dagordning"),
@@ -53,10 +60,10 @@ def test_agenda_items_become_paragraphs_numbered_from_one_in_agenda_order():
 def test_paragraph_numbers_continue_across_meetings_of_the_year():
     committee = CommitteeFactory()
     first = held_meeting(committee, local(2024, 10, 11), ["a", "b", "c"])
-    services.protokoll_create_draft(meeting=first)
+    protokoll_create_draft(meeting=first)
     freeze(first)
     second = held_meeting(committee, local(2024, 12, 13), ["d", "e"])
-    services.protokoll_create_draft(meeting=second)
+    protokoll_create_draft(meeting=second)
     assert numbers(first) == [1, 2, 3]
     assert numbers(second) == [4, 5]
 
@@ -64,10 +71,10 @@ def test_paragraph_numbers_continue_across_meetings_of_the_year():
 def test_a_new_calendar_year_starts_the_series_at_one():
     committee = CommitteeFactory()
     december = held_meeting(committee, local(2024, 12, 13), ["a", "b"])
-    services.protokoll_create_draft(meeting=december)
+    protokoll_create_draft(meeting=december)
     freeze(december)
     january = held_meeting(committee, local(2025, 1, 17), ["c"])
-    services.protokoll_create_draft(meeting=january)
+    protokoll_create_draft(meeting=january)
     assert numbers(december) == [1, 2]
     assert numbers(january) == [1]
     assert january.paragraphs.get().year == 2025
@@ -77,16 +84,16 @@ def test_year_is_the_swedish_local_date_not_utc():
     # 00:30 on New Year's Day in Stockholm is still 31 December in UTC.
     committee = CommitteeFactory()
     meeting = held_meeting(committee, local(2025, 1, 1, 0, 30), ["a"])
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     assert meeting.paragraphs.get().year == 2025
 
 
 def test_presidium_keeps_its_own_series():
     board = CommitteeFactory()
     presidium = CommitteeFactory(parent=board, kind="presidium")
-    services.protokoll_create_draft(meeting=held_meeting(board, local(2024, 3, 1), ["a", "b"]))
+    protokoll_create_draft(meeting=held_meeting(board, local(2024, 3, 1), ["a", "b"]))
     pres_meeting = held_meeting(presidium, local(2024, 3, 2), ["c"])
-    services.protokoll_create_draft(meeting=pres_meeting)
+    protokoll_create_draft(meeting=pres_meeting)
     assert numbers(pres_meeting) == [1]
 
 
@@ -94,8 +101,8 @@ def test_two_meetings_drafted_at_once_share_the_series_without_duplicates():
     committee = CommitteeFactory()
     october = held_meeting(committee, local(2024, 10, 11), ["a", "b"])
     november = held_meeting(committee, local(2024, 11, 15), ["c", "d", "e"])
-    services.protokoll_create_draft(meeting=november)  # the later one is drafted first
-    services.protokoll_create_draft(meeting=october)
+    protokoll_create_draft(meeting=november)  # the later one is drafted first
+    protokoll_create_draft(meeting=october)
     assert numbers(october) == [1, 2]
     assert numbers(november) == [3, 4, 5]
 
@@ -104,10 +111,10 @@ def test_inserting_an_item_at_the_meeting_renumbers_the_draft_and_later_drafts()
     committee = CommitteeFactory()
     october = held_meeting(committee, local(2024, 10, 11), ["a", "b"])
     november = held_meeting(committee, local(2024, 11, 15), ["c"])
-    services.protokoll_create_draft(meeting=october)
-    services.protokoll_create_draft(meeting=november)
+    protokoll_create_draft(meeting=october)
+    protokoll_create_draft(meeting=november)
     first = october.paragraphs.get(title="a")
-    services.paragraph_insert(meeting=october, title="Extra ärende", after=first)
+    paragraph_insert(meeting=october, title="Extra ärende", after=first)
     assert list(october.paragraphs.order_by("order").values_list("number", "title")) == [
         (1, "a"),
         (2, "Extra ärende"),
@@ -118,9 +125,9 @@ def test_inserting_an_item_at_the_meeting_renumbers_the_draft_and_later_drafts()
 
 def test_deleting_and_moving_a_draft_paragraph_leaves_no_gap():
     meeting = held_meeting(CommitteeFactory(), local(2024, 10, 11), ["a", "b", "c", "d"])
-    services.protokoll_create_draft(meeting=meeting)
-    services.paragraph_delete(paragraph=meeting.paragraphs.get(title="b"))
-    services.paragraph_move(paragraph=meeting.paragraphs.get(title="d"), after=None)
+    protokoll_create_draft(meeting=meeting)
+    paragraph_delete(paragraph=meeting.paragraphs.get(title="b"))
+    paragraph_move(paragraph=meeting.paragraphs.get(title="d"), after=None)
     assert list(meeting.paragraphs.order_by("order").values_list("number", "title")) == [
         (1, "d"),
         (2, "a"),
@@ -131,19 +138,19 @@ def test_deleting_and_moving_a_draft_paragraph_leaves_no_gap():
 def test_tabled_and_withdrawn_items_get_no_paragraph():
     meeting = held_meeting(CommitteeFactory(), local(2024, 10, 11), ["a", "b", "c"])
     AgendaItem.objects.filter(title="b").update(outcome=AgendaItem.Outcome.TABLED)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     assert list(meeting.paragraphs.values_list("number", "title")) == [(1, "a"), (2, "c")]
 
 
 def test_numbers_are_fixed_once_the_protokoll_goes_to_justering():
     committee = CommitteeFactory()
     meeting = held_meeting(committee, local(2024, 10, 11), ["a", "b"])
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     freeze(meeting)
-    with pytest.raises(services.TransitionError, match="bara ändras medan protokollet är ett utkast"):
-        services.paragraph_insert(meeting=meeting, title="Sent")
-    with pytest.raises(services.TransitionError):
-        services.paragraph_delete(paragraph=meeting.paragraphs.first())
+    with pytest.raises(TransitionError, match="bara ändras medan protokollet är ett utkast"):
+        paragraph_insert(meeting=meeting, title="Sent")
+    with pytest.raises(TransitionError):
+        paragraph_delete(paragraph=meeting.paragraphs.first())
     assert numbers(meeting) == [1, 2]
 
 
@@ -151,9 +158,9 @@ def test_a_later_protokoll_cannot_go_to_justering_before_an_earlier_draft():
     committee = CommitteeFactory()
     october = held_meeting(committee, local(2024, 10, 11), ["a"])
     november = held_meeting(committee, local(2024, 11, 15), ["b"])
-    services.protokoll_create_draft(meeting=october)
-    services.protokoll_create_draft(meeting=november)
-    with pytest.raises(services.TransitionError, match="tidigare sammanträdet"):
+    protokoll_create_draft(meeting=october)
+    protokoll_create_draft(meeting=november)
+    with pytest.raises(TransitionError, match="tidigare sammanträdet"):
         freeze(november)
     november.refresh_from_db()
     assert november.status == Meeting.Status.PROTOKOLL_DRAFTED
@@ -161,7 +168,7 @@ def test_a_later_protokoll_cannot_go_to_justering_before_an_earlier_draft():
 
 def test_database_refuses_a_duplicate_paragraph_number_in_a_series_and_year():
     meeting = held_meeting(CommitteeFactory(), local(2024, 10, 11), ["a"])
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     existing = meeting.paragraphs.get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Paragraph.objects.create(
@@ -184,15 +191,15 @@ def test_database_refuses_a_blank_or_zero_paragraph_number():
 def test_every_paragraph_title_renders_with_its_number_never_a_placeholder():
     # Seed 001 printed "§ Paragraf" for every paragraph; Paragraf's label is the number.
     meeting = held_meeting(CommitteeFactory(), local(2024, 12, 13), ["a", "b"])
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     assert [p.label for p in meeting.paragraphs.order_by("order")] == ["§ 1", "§ 2"]
 
 
 def test_signers_include_the_chosen_justerare():
     meeting = held_meeting(CommitteeFactory(), local(2024, 10, 11), ["a"])
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     assignment = AssignmentFactory(committee=meeting.committee)
-    justering = services.protokoll_set_signers(
+    justering = protokoll_set_signers(
         meeting=meeting, chair=PersonFactory(), adjusters=[assignment.person]
     )
     assert justering.signatures.filter(person=assignment.person, role="justerare").exists()

@@ -16,10 +16,10 @@ from django.db import transaction
 
 from cases.models import Document
 from cases.registers import GENERATED_PREFIX
-from meetings.justering import protokollsutdrag_get_or_create
-from meetings.kallelse import kallelse_get_or_render
+from meetings.justering.utdrag import protokollsutdrag_get_or_create
+from meetings.kallelse.document import kallelse_get_or_render
 from meetings.models import Meeting
-from meetings.protokoll import protokoll_render_pdf
+from meetings.protokoll.document import protokoll_render_pdf
 
 
 def fonts(pdf: bytes) -> list[list[str]]:

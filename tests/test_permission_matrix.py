@@ -42,7 +42,8 @@ from audit.admin import HistoryAdmin
 from cases.models import Motion
 from committees.models import Assignment
 from committees.roles import IDENTITY_ADMIN_GROUP, OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
-from meetings import services
+from meetings.anslag.rules import anslag_post
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
 from meetings.models import (
     AgendaItemDocument,
     AgendaTemplateItem,
@@ -50,6 +51,7 @@ from meetings.models import (
     Meeting,
     RenderedDocument,
 )
+from meetings.services.paragraphs import protokoll_create_draft
 from portal import published
 from tests.factories import (
     AgendaItemFactory,
@@ -374,20 +376,20 @@ def build_world() -> World:
     )
     AgendaItemDocument.objects.create(agenda_item=open_item, document=public_document, order=1)
     AgendaItemDocument.objects.create(agenda_item=secret_item, document=secret_document, order=1)
-    services.protokoll_create_draft(meeting=published_meeting)
+    protokoll_create_draft(meeting=published_meeting)
     secret_paragraph = published_meeting.paragraphs.get(agenda_item=secret_item)
     secret_paragraph.decision = f"<p>Beslut {CANARY}</p>"
     secret_paragraph.immediate_justering = True
     secret_paragraph.save()
-    services.protokoll_set_signers(
+    protokoll_set_signers(
         meeting=published_meeting, chair=chair, adjusters=[users["member_a"].person], secretary=secretary
     )
-    services.protokoll_freeze(meeting=published_meeting, by=users["secretary_a"])
+    protokoll_freeze(meeting=published_meeting, by=users["secretary_a"])
     for signature in published_meeting.justering.signatures.select_related("person__user"):
-        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+        protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     published_meeting.refresh_from_db()
     if published_meeting.status == Meeting.Status.JUSTERAT:  # tasks may have posted it already
-        services.anslag_post(meeting=published_meeting)
+        anslag_post(meeting=published_meeting)
         published_meeting.refresh_from_db()
     assert published.published_meetings().filter(pk=published_meeting.pk).exists()
     open_paragraph = published_meeting.paragraphs.get(agenda_item=open_item)
@@ -404,7 +406,7 @@ def build_world() -> World:
     draft_item = AgendaItemFactory(
         meeting=draft, order=1, title="Utkast", case=secret_case, confidential=True, osl_reference=OSL
     )
-    services.protokoll_create_draft(meeting=draft)
+    protokoll_create_draft(meeting=draft)
     draft_paragraph = draft.paragraphs.get()
     member_a = users["member_a"].person
     attendance = Attendance.objects.create(meeting=draft, person=member_a, serving=True)

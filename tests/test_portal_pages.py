@@ -15,9 +15,11 @@ from django.utils import timezone
 
 from attendance.models import Attendance, Ballot, Disqualification, Reservation, Vote
 from committees.models import Assignment
-from meetings import services, signing
-from meetings.justering import pdf_signed_field_names
+from meetings import signing
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
+from meetings.justering.utdrag import pdf_signed_field_names
 from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Justering, Meeting, RenderedDocument
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
     AgendaItemFactory,
     AssignmentFactory,
@@ -58,7 +60,7 @@ def held_meeting(committee, start, items, **fields) -> Meeting:
     meeting = MeetingFactory(committee=committee, start=start, status=Status.HELD, **fields)
     for order, item in enumerate(items, start=1):
         AgendaItemFactory(meeting=meeting, order=order, **item)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     meeting.refresh_from_db()
     return meeting
 
@@ -414,13 +416,13 @@ def justera(meeting, committee) -> Meeting:
     secretary = secretary_of(committee)
     chair = member_of(committee, role=Assignment.Role.CHAIR)
     adjuster = member_of(committee)
-    services.protokoll_set_signers(
+    protokoll_set_signers(
         meeting=meeting, chair=chair.person, adjusters=[adjuster.person], secretary=secretary.person
     )
-    services.protokoll_freeze(meeting=meeting, by=secretary)
+    protokoll_freeze(meeting=meeting, by=secretary)
     meeting.refresh_from_db()
     for signature in meeting.justering.signatures.select_related("person__user"):
-        services.protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
+        protokoll_sign(signature=signature, user=signature.person.user, password=PASSWORD)
     meeting.refresh_from_db()
     assert meeting.status in (Status.JUSTERAT, Status.POSTED)
     return meeting

@@ -15,17 +15,18 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from attendance.models import Attendance, Ballot, Disqualification, Reservation, Vote
-from meetings import protokoll_views, services, signing
+from meetings import signing
+from meetings.justering.services import protokoll_set_signers
 from meetings.models import Meeting
-from meetings.protokoll import (
-    BESTYRKANDE_FIELD,
-    protokoll_context,
+from meetings.protokoll.context import BESTYRKANDE_FIELD, protokoll_context, protokollsutdrag_context
+from meetings.protokoll.document import (
     protokoll_html,
     protokoll_render,
     protokoll_render_pdf,
-    protokollsutdrag_context,
     protokollsutdrag_render_pdf,
 )
+from meetings.protokoll.views import protokoll_preview, protokoll_preview_pdf
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
     AgendaItemFactory,
     CaseFactory,
@@ -38,8 +39,8 @@ from tests.factories import (
 
 # The views are wired into the admin by the project's urls; the tests give them their own.
 urlpatterns = [
-    path("preview/<int:pk>/", protokoll_views.protokoll_preview, name="protokoll-preview"),
-    path("preview/<int:pk>/pdf/", protokoll_views.protokoll_preview_pdf, name="protokoll-preview-pdf"),
+    path("preview/<int:pk>/", protokoll_preview, name="protokoll-preview"),
+    path("preview/<int:pk>/pdf/", protokoll_preview_pdf, name="protokoll-preview-pdf"),
 ]
 
 
@@ -268,7 +269,7 @@ def drafted(db):
             title=title,
             case=CaseFactory() if title != "Val av protokollsjusterare" else None,
         )
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     return meeting
 
 
@@ -345,7 +346,7 @@ def test_draft_without_chosen_signers_shows_secretary_and_chair_and_reserves_no_
 
 def test_chosen_signers_get_one_field_each_named_after_their_signature(drafted):
     chair, adjuster, secretary = PersonFactory(), PersonFactory(), PersonFactory()
-    justering = services.protokoll_set_signers(
+    justering = protokoll_set_signers(
         meeting=drafted, chair=chair, adjusters=[adjuster], secretary=secretary
     )
     rendered = protokoll_render(meeting=drafted)
@@ -356,7 +357,7 @@ def test_chosen_signers_get_one_field_each_named_after_their_signature(drafted):
 
 def test_immediate_justering_extract_reserves_boxes_for_the_justerande(drafted):
     chair, adjuster = PersonFactory(), PersonFactory()
-    justering = services.protokoll_set_signers(meeting=drafted, chair=chair, adjusters=[adjuster])
+    justering = protokoll_set_signers(meeting=drafted, chair=chair, adjusters=[adjuster])
     paragraph = drafted.paragraphs.get(title="Budget 2025")
     paragraph.immediate_justering = True
     paragraph.save()

@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from attendance.models import Attendance, Ballot, Disqualification, Reservation, Vote
-from meetings import services
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.models import Meeting, ProtokollLockedError
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import AgendaItemFactory, MeetingFactory, PersonFactory, secretary_of
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def frozen():
     meeting = MeetingFactory(status=Meeting.Status.HELD)
     AgendaItemFactory(meeting=meeting, title="Budget")
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     paragraph = meeting.paragraphs.get()
     member = PersonFactory()
     attendance = Attendance.objects.create(meeting=meeting, person=member, serving=True)
@@ -24,8 +25,8 @@ def frozen():
     ballot = Ballot.objects.create(vote=vote, person=member, choice="ja")
     reservation = Reservation.objects.create(paragraph=paragraph, person=member)
     jav = Disqualification.objects.create(paragraph=paragraph, person=PersonFactory())
-    services.protokoll_set_signers(meeting=meeting, chair=PersonFactory(), adjusters=[PersonFactory()])
-    services.protokoll_freeze(meeting=meeting)
+    protokoll_set_signers(meeting=meeting, chair=PersonFactory(), adjusters=[PersonFactory()])
+    protokoll_freeze(meeting=meeting)
     return meeting, paragraph, attendance, vote, ballot, reservation, jav
 
 
@@ -62,7 +63,7 @@ def test_admin_shows_frozen_paragraph_read_only_and_ignores_a_forged_post(client
 def test_draft_rows_can_still_change():
     meeting = MeetingFactory(status=Meeting.Status.HELD)
     AgendaItemFactory(meeting=meeting)
-    services.protokoll_create_draft(meeting=meeting)
+    protokoll_create_draft(meeting=meeting)
     paragraph = meeting.paragraphs.get()
     paragraph.decision = "<p>Nämnden beslutar enligt förslaget.</p>"
     paragraph.save()

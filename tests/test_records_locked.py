@@ -15,8 +15,9 @@ from attendance.models import Attendance, Ballot, Reservation, Vote
 from attendance.services import attendance_record, reservation_record, vote_record
 from audit import locks
 from audit.middleware import ProtokollLockedMiddleware
-from meetings import services
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.models import Meeting, Paragraph, ProtokollLockedError
+from meetings.services.lifecycle import meeting_transition
 from tests.factories import secretary_of
 from tests.test_attendance_services import Board, held
 
@@ -53,11 +54,11 @@ class Justerat:
         self.attendance = Attendance.objects.get(meeting=self.meeting, person=board.bo)
         self.ballot = Ballot.objects.get(vote=self.vote, person=board.bo)
         self.reservation = Reservation.objects.get(paragraph=self.paragraph)
-        services.protokoll_set_signers(meeting=self.meeting, chair=board.anna, adjusters=[board.cecilia])
-        services.protokoll_freeze(meeting=self.meeting)
+        protokoll_set_signers(meeting=self.meeting, chair=board.anna, adjusters=[board.cecilia])
+        protokoll_freeze(meeting=self.meeting)
         # Every signer has signed (the file of record is the frozen one here: the rows are tested).
         self.meeting.justering.signatures.update(signed_at=timezone.now())
-        services.meeting_transition(meeting=self.meeting, to_status=Meeting.Status.JUSTERAT)
+        meeting_transition(meeting=self.meeting, to_status=Meeting.Status.JUSTERAT)
         self.secretary = secretary_of(board.committee)
         self.before = self.state()
 

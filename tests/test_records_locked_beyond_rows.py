@@ -17,9 +17,11 @@ from django.utils import timezone
 from audit import locks
 from audit.middleware import ProtokollLockedMiddleware
 from cases.models import Document
-from meetings import admin as meetings_admin
-from meetings import services
+from meetings.admin import meeting as meetings_admin
+from meetings.anslag.rules import anslag_post, anslag_take_down
+from meetings.justering.services import protokoll_sign, protokoll_unfreeze
 from meetings.models import AgendaItemDocument, Justering, Meeting, Signature
+from meetings.services.lifecycle import meeting_archive
 from tests.factories import MeetingFactory, PdfDocumentFactory, UserFactory
 from tests.test_justering_flow import PASSWORD, Cast, fresh_certificates  # noqa: F401 (a fixture)
 
@@ -62,7 +64,7 @@ class Signed(Cast):
         for user in self.signers[:count]:
             signature = self.signature_of(user)
             if not Signature.objects.get(pk=signature.pk).signed_at:
-                services.protokoll_sign(signature=signature, user=user, password=PASSWORD)
+                protokoll_sign(signature=signature, user=user, password=PASSWORD)
         self.meeting.refresh_from_db()
         self.justering.refresh_from_db()
 
@@ -109,8 +111,8 @@ def test_raw_sql_cannot_move_a_justerat_posted_taken_down_or_archived_meeting_ba
     signed.sign()
     meeting = signed.meeting
     assert meeting.status == Status.JUSTERAT
-    anslag = services.anslag_post(meeting=meeting, posted_on=timezone.localdate() - timedelta(days=60))
-    services.anslag_take_down(anslag=anslag)
+    anslag = anslag_post(meeting=meeting, posted_on=timezone.localdate() - timedelta(days=60))
+    anslag_take_down(anslag=anslag)
     for status in (Status.TAKEN_DOWN, Status.ARCHIVED):
         meeting.refresh_from_db()
         assert meeting.status == status
@@ -126,7 +128,7 @@ def test_raw_sql_cannot_move_a_justerat_posted_taken_down_or_archived_meeting_ba
             refused("UPDATE meetings_meeting SET status = %s WHERE id = %s", [back, meeting.pk])
         refused_orm(lambda: Meeting.objects.filter(pk=meeting.pk).update(status=Status.PROTOKOLL_DRAFTED))
         if status == Status.TAKEN_DOWN:
-            services.meeting_archive(meeting=meeting)
+            meeting_archive(meeting=meeting)
     # Its paragraphs stay locked.
     refused("UPDATE meetings_paragraph SET title = %s WHERE meeting_id = %s", ["Ändrat", meeting.pk])
 
@@ -316,7 +318,7 @@ def test_a_handling_of_a_draft_can_still_change(signed):
 
 def test_freeze_sign_reopen_freeze_again_sign_post_take_down_and_archive_still_work(signed):
     signed.sign(2)
-    services.protokoll_unfreeze(meeting=signed.meeting, by=signed.secretary, reason="Fel i § 2")
+    protokoll_unfreeze(meeting=signed.meeting, by=signed.secretary, reason="Fel i § 2")
     signed.meeting.refresh_from_db()
     assert signed.meeting.status == Status.PROTOKOLL_DRAFTED
     assert not signed.justering.signatures.filter(signed_at__isnull=False).exists()
@@ -324,9 +326,9 @@ def test_freeze_sign_reopen_freeze_again_sign_post_take_down_and_archive_still_w
     signed.sign()
     assert signed.meeting.status == Status.JUSTERAT and signed.justering.completed_at
     assert signed.justering.signatures.filter(signed_at__isnull=True).count() == 0
-    anslag = services.anslag_post(meeting=signed.meeting, posted_on=timezone.localdate() - timedelta(days=60))
-    services.anslag_take_down(anslag=anslag)
-    services.meeting_archive(meeting=signed.meeting)
+    anslag = anslag_post(meeting=signed.meeting, posted_on=timezone.localdate() - timedelta(days=60))
+    anslag_take_down(anslag=anslag)
+    meeting_archive(meeting=signed.meeting)
     signed.meeting.refresh_from_db()
     assert signed.meeting.status == Status.ARCHIVED
 

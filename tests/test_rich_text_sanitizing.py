@@ -5,8 +5,8 @@ arrives; the allowed formatting (paragraphs, bold, italic, lists, line breaks) i
 import pytest
 from django.urls import reverse
 
-from meetings import services
 from meetings.models import AgendaItem, Meeting, Paragraph
+from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import AgendaItemFactory, CommitteeFactory, MeetingFactory, UserFactory, member_of
 from tests.test_document_upload import agenda_item_post_data
 
@@ -100,7 +100,7 @@ def test_the_allowed_formatting_is_kept():
 def draft_paragraph(**item_fields) -> Paragraph:
     meeting = MeetingFactory(status=Meeting.Status.HELD)
     AgendaItemFactory(meeting=meeting, title="Motion om kultur för hälsa", **item_fields)
-    return services.protokoll_create_draft(meeting=meeting)[0]
+    return protokoll_create_draft(meeting=meeting)[0]
 
 
 def test_the_proposal_carried_into_the_protokoll_is_the_cleaned_one():

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import locks
-from meetings import services
+from meetings.justering.services import protokoll_unfreeze
 from meetings.models import AgendaItemDocument, Justering, Meeting, Paragraph
+from meetings.services.lifecycle import meeting_transition
 from portal.models import SearchEntry
 from portal.search import search_index_meeting, search_reindex_all, search_results
 from tests.factories import (
@@ -321,7 +322,7 @@ def test_entries_go_when_the_protokoll_is_reopened_and_the_agenda_withdrawn(
     Justering.objects.filter(meeting=meeting).update(completed_at=None)
     locks.records_lock_install(connection=connection)
     with django_capture_on_commit_callbacks(execute=True):
-        services.protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
+        protokoll_unfreeze(meeting=meeting, reason="Fel i § 1")
     assert not hit_titles(search(client, q="Kulturstrategi"))
     assert len(hit_titles(search(client, q="Sammanträdesplan"))) == 1
 
@@ -350,7 +351,7 @@ def test_a_protokoll_becomes_searchable_when_it_is_justerat(
     assert not hit_titles(search(client, q="Kulturstrategi"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.meeting_transition(meeting=meeting, to_status=Meeting.Status.JUSTERAT)
+        meeting_transition(meeting=meeting, to_status=Meeting.Status.JUSTERAT)
     assert len(hit_titles(search(client, q="Kulturstrategi"))) == 1
     # Running the task again writes nothing twice.
     assert search_index_meeting(meeting=meeting) == {"written": 0, "removed": 0}

@@ -109,7 +109,8 @@ def test_behind_one_proxy_the_address_is_the_one_the_proxy_appended(rf):
 
 @pytest.mark.usefixtures("signing_ca")
 def test_wrong_passwords_on_the_signing_page_count_toward_the_lockout(client):
-    from meetings import services
+    from meetings.justering.services import protokoll_freeze, protokoll_set_signers
+    from meetings.services.paragraphs import protokoll_create_draft
 
     committee = CommitteeFactory()
     secretary = secretary_of(committee)
@@ -119,11 +120,11 @@ def test_wrong_passwords_on_the_signing_page_count_toward_the_lockout(client):
         committee=committee, status=Meeting.Status.HELD, secretary=secretary.person, chair=chair.person
     )
     AgendaItemFactory(meeting=meeting, order=1, title="Budget")
-    services.protokoll_create_draft(meeting=meeting)
-    services.protokoll_set_signers(
+    protokoll_create_draft(meeting=meeting)
+    protokoll_set_signers(
         meeting=meeting, chair=chair.person, adjusters=[adjuster.person], secretary=secretary.person
     )
-    services.protokoll_freeze(meeting=meeting, by=secretary)
+    protokoll_freeze(meeting=meeting, by=secretary)
     signature = meeting.justering.signatures.get(person=chair.person)
     page = reverse("meetings:justering", args=[signature.pk])
 

@@ -28,7 +28,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from weasyprint import HTML
 
-from meetings import services, signing
+from meetings import signing
+from meetings.justering.services import protokoll_bestyrk, protokoll_sign
 from meetings.models import RenderedDocument, SigningCertificate
 from tests.factories import CommitteeFactory, OrganisationFactory, PersonFactory, UserFactory, secretary_of
 from tests.test_justering_flow import PASSWORD, Cast, content, justerat, pdf_text
@@ -255,7 +256,7 @@ def cast(signing_ca):
 
 def test_a_signature_through_a_person_relinked_to_another_login_is_not_valid_in_their_name(client, cast):
     justering = cast.freeze()
-    services.protokoll_sign(
+    protokoll_sign(
         signature=cast.signature_of(cast.secretary), user=cast.secretary, password=PASSWORD
     )
     chair_signature = cast.signature_of(cast.chair)
@@ -267,19 +268,19 @@ def test_a_signature_through_a_person_relinked_to_another_login_is_not_valid_in_
     own_person.save()
     chair_person.user = cast.secretary
     chair_person.save()
-    services.protokoll_sign(signature=chair_signature, user=cast.secretary, password=PASSWORD)
+    protokoll_sign(signature=chair_signature, user=cast.secretary, password=PASSWORD)
     chair_person.user = cast.chair
     chair_person.save()
     own_person.user = cast.secretary
     own_person.save()
     # Still only the linked login signs.
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_sign(
+        protokoll_sign(
             signature=cast.signature_of(cast.adjuster), user=cast.secretary, password=PASSWORD
         )
     assert refused.value.code == "not_signer"
     for user in (cast.adjuster, cast.second_adjuster):
-        services.protokoll_sign(signature=cast.signature_of(user), user=user, password=PASSWORD)
+        protokoll_sign(signature=cast.signature_of(user), user=user, password=PASSWORD)
     justering.refresh_from_db()
     with justering.signed_file.open("rb") as handle:
         pdf = handle.read()
@@ -367,7 +368,7 @@ def test_only_the_justerings_secretary_certifies_the_utdrag_herself_all_at_once_
         "Only the secretary of the justering can certify its protokollsutdrag herself."
     )
     with pytest.raises(ValidationError) as refused:
-        services.protokoll_bestyrk(
+        protokoll_bestyrk(
             signature=cast.signature_of(cast.secretary), user=cast.chair, password=PASSWORD
         )
     assert refused.value.code == "not_secretary"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from committees.models import Committee
 from config.downloads import file_response
 from meetings import signing
-from meetings.justering import protokollsutdrag_get_or_create
+from meetings.justering.utdrag import protokollsutdrag_get_or_create
 from meetings.models import AgendaItemDocument, Meeting
 
 from ..caching import public_cache

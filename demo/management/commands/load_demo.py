@@ -41,12 +41,19 @@ from committees.models import Assignment, Committee, Organisation, Party, Person
 from committees.roles import OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
 from demo.handlingar import handling_render_pdf, handlingar_read
 from meetings import signing
-from meetings.justering import (
+from meetings.anslag.rules import (
+    anslag_post,
+    anslag_post_notice,
+    anslag_take_down_due,
+    delegated_decisions_notice_text,
+)
+from meetings.justering.document import (
     justering_apply_signature,
     justering_store_frozen_pdf,
     protokoll_snapshot,
     snapshot_hash,
 )
+from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.models import (
     AgendaItem,
     AgendaTemplateItem,
@@ -58,20 +65,13 @@ from meetings.models import (
     Signature,
 )
 from meetings.richtext import sanitize_rich_text
-from meetings.services import (
-    anslag_post,
-    anslag_post_notice,
-    anslag_take_down_due,
-    delegated_decisions_notice_text,
+from meetings.services.lifecycle import (
     meeting_hold,
     meeting_mark_summoned,
     meeting_start_agenda,
     meeting_transition,
-    paragraph_update,
-    protokoll_create_draft,
-    protokoll_freeze,
-    protokoll_set_signers,
 )
+from meetings.services.paragraphs import paragraph_update, protokoll_create_draft
 
 # The life of a meeting in order (DESIGN.md), without "cancelled".
 LIFE = [*Meeting.Status.UPCOMING, *Meeting.Status.DRAFTING, *Meeting.Status.FROZEN]

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.registers import meeting_generate_lists
-from meetings.kallelse import kallelse_get_or_render
+from meetings.kallelse.document import kallelse_get_or_render
 from meetings.management.meeting_document import MeetingDocumentCommand
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from meetings.management.meeting_document import MeetingDocumentCommand
 from meetings.models import Justering, Meeting
-from meetings.protokoll import protokoll_render
+from meetings.protokoll.document import protokoll_render
 
 
 class Command(MeetingDocumentCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.integrity import files_verify
-from config.backup import BackupError, backup_restore, migrations_pending
+from operations.backup import BackupError, backup_restore, migrations_pending
 
 
 class Command(BaseCommand):

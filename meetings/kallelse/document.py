@@ -15,6 +15,9 @@ How it is built (docs/kallelse.md says more):
    re-rendered), adds the outline, page labels and PDF/A metadata.
 4. `kallelse_get_or_render` returns the stored RenderedDocument for the current hash or
    renders and stores a new one; `kallelse_request_render` queues that on commit.
+
+The module is longer than most (~580 lines) because these four steps are one pipeline whose
+parts share the plain data classes above; split, each part would import all the others.
 """
 
 from __future__ import annotations
@@ -41,9 +44,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Document
 from committees.models import Assignment
-
-from .models import AgendaItemDocument, Meeting, RenderedDocument
-from .pdf import language_tag, render_pdf
+from meetings.models import AgendaItemDocument, Meeting, RenderedDocument
+from meetings.pdf import language_tag, render_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -573,7 +575,7 @@ def kallelse_request_render(*, meeting: Meeting) -> None:
     """
 
     def enqueue():
-        from .tasks import render_kallelse
+        from meetings.tasks import render_kallelse
 
         for public in (False, True):
             try:

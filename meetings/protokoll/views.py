@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET
 
 from committees.visibility import administered
 from config.downloads import file_response
-
-from .models import Meeting
-from .protokoll import protokoll_html, protokoll_render_pdf
+from meetings.models import Meeting
+from meetings.protokoll.document import protokoll_html, protokoll_render_pdf
 
 # The admin URL names the lead wires these views to; the preview links to the PDF when it exists.
 PREVIEW_URL_NAME = "admin:meetings_meeting_protokoll_preview"

@@ -1,4 +1,5 @@
-"""The digital anslagstavla: current anslag, one anslag, the archive.
+"""The digital anslagstavla's public pages (routed in portal/urls.py): current anslag, one
+anslag, the archive.
 
 Everything is read through portal/published.py. Each anslag is shown with what the law asks
 of it (KL 8 kap. 12 §): the organ, the day of the meeting, the paragraphs, the day of the
@@ -19,9 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Anslag
-
-from ..caching import public_cache
-from ..published import (
+from portal.caching import public_cache
+from portal.published import (
     anslag_all,
     archived_anslag,
     current_anslag,

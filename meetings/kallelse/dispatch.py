@@ -15,6 +15,9 @@ embedded broker (memory://, tasks eager) the e-mails are sent before the service
 
 The e-mail is the official kallelse: it is written in the organisation's language
 (settings.LANGUAGE_CODE), whatever language the secretary's browser uses.
+
+The module is about 500 lines: the recipients, the sending with its once-only guarantee, the
+e-mail and its calendar invitation are one flow (each delivery is built from all of them).
 """
 
 from __future__ import annotations
@@ -39,10 +42,9 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from committees.models import Assignment, Person
-
-from . import ical
-from .models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
-from .services import TransitionError, _lock_meeting, _require, meeting_mark_summoned
+from meetings import ical
+from meetings.models import AgendaItem, KallelseDelivery, KallelseDispatch, Meeting
+from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_mark_summoned
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +223,7 @@ def meeting_send_kallelse(*, meeting: Meeting, sent_by, kind: str = Kind.KALLELS
 
 
 def _enqueue(dispatch: KallelseDispatch) -> None:
-    from .tasks import send_kallelse_dispatch
+    from meetings.tasks import send_kallelse_dispatch
 
     try:
         send_kallelse_dispatch.delay(dispatch.pk)

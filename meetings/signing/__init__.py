@@ -1,0 +1,100 @@
+"""Digital signatures for protokoll and protokollsutdrag (PAdES, with pyHanko).
+
+The package holds three parts: the CA and its certificates (`certificates`), signing PDFs
+(`pdf_signatures`) and verifying them (`verification`). Its public functions are exposed here,
+so callers write `signing.pdf_sign(...)`; PARAGRAF_SIGNER_BACKEND may still name
+`meetings.signing.LocalCertificateBackend`.
+
+The organisation runs a small signing CA (created by `manage.py signing_setup`) that issues
+two kinds of certificates, each recorded in the registry `SigningCertificate`:
+
+- a person's certificate, naming the person (CN) and carrying the login it was issued to
+  (UID "paragraf-user-<user id>"). It is issued only for the login linked to the person at
+  issue time and never reused after a relink: `person_certificate_issue` revokes it and issues
+  a new one when the person's login has changed, and `person_certificates_revoke` (called
+  when an identity administrator changes a person's login) revokes every current one;
+- the organisation's e-sigill (CN "<organisation> — e-sigill"), with which the server
+  certifies what it certifies on its own (`pdf_seal`): protokollsutdrag made on demand and the
+  masked public version of a protokoll.
+
+The server signs on behalf of a signer after they re-authenticate: `SignerBackend` is the
+one seam, so a PKCS#11 token or an external e-signing service can replace
+`LocalCertificateBackend` (set PARAGRAF_SIGNER_BACKEND to the dotted path of another class
+with the same methods).
+
+A frozen protokoll gets every required signer's empty signature field before the first
+signature (a field added after a certification signature is a change that validators flag);
+the first signature certifies the document and permits only form filling (i.e. the later
+signatures); each signature is an incremental update.
+
+Revocation: a revoked certificate's private key is deleted at once, so nothing can be signed
+with it afterwards. `pdf_verify` checks every signature's certificate against the registry: a
+signature made before the revocation still holds, with a note saying the certificate was later
+revoked and why; one dated after it does not. A personal certificate whose login was also
+issued a certificate in another person's name (a login relinked to someone else) cannot be
+attributed to the person it names: such a signature does not hold.
+"""
+
+from meetings.signing.certificates import (
+    ACCOUNT_PREFIX,
+    SigningError,
+    account_identifier,
+    person_certificate_current,
+    person_certificate_issue,
+    person_certificates_revoke,
+    seal_certificate_issue,
+    seal_name,
+    signing_ca_certificate,
+    signing_ca_create,
+    signing_ca_exists,
+    signing_dir,
+)
+from meetings.signing.pdf_signatures import (
+    STAMP_FONT,
+    LocalCertificateBackend,
+    SignatureField,
+    SignerBackend,
+    SigningKey,
+    pdf_add_signature_fields,
+    pdf_seal,
+    pdf_sign,
+    signer_backend,
+)
+from meetings.signing.verification import (
+    BYTE_RANGE,
+    Problem,
+    SignatureReport,
+    pdf_sha256,
+    pdf_verify,
+    problem_text,
+)
+
+__all__ = [
+    "ACCOUNT_PREFIX",
+    "BYTE_RANGE",
+    "STAMP_FONT",
+    "LocalCertificateBackend",
+    "Problem",
+    "SignatureField",
+    "SignatureReport",
+    "SignerBackend",
+    "SigningError",
+    "SigningKey",
+    "account_identifier",
+    "pdf_add_signature_fields",
+    "pdf_seal",
+    "pdf_sha256",
+    "pdf_sign",
+    "pdf_verify",
+    "person_certificate_current",
+    "person_certificate_issue",
+    "person_certificates_revoke",
+    "problem_text",
+    "seal_certificate_issue",
+    "seal_name",
+    "signer_backend",
+    "signing_ca_certificate",
+    "signing_ca_create",
+    "signing_ca_exists",
+    "signing_dir",
+]

@@ -1,0 +1,248 @@
+"""Signing PDFs (PAdES, with pyHanko): the pre-created empty signature fields, a person's
+signature made by the server after the signer re-authenticates, and the organisation's
+e-sigill. `SignerBackend` is the one seam (PARAGRAF_SIGNER_BACKEND) through which a PKCS#11
+token or an external e-signing service can replace `LocalCertificateBackend`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from meetings.signing.certificates import (
+    SigningError,
+    _passphrase,
+    _seal_current,
+    person_certificate_current,
+    seal_certificate_issue,
+    signing_ca_certificate,
+    signing_ca_exists,
+    signing_dir,
+)
+
+# The font of the visible signature stamps, embedded in the PDF (PDF/A needs every font embedded).
+STAMP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@dataclass(frozen=True)
+class SignatureField:
+    """An empty signature field to pre-create: its name, page (0-based) and box in points."""
+
+    name: str
+    page: int
+    box: tuple[int, int, int, int]
+
+
+# --- Signing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """What signs: a registry certificate with its private key, and the name in its stamp."""
+
+    certificate_pem: bytes
+    key_pem: bytes
+    name: str
+    seal: bool
+
+
+class SignerBackend(ABC):
+    """The interface of a signer: sign `pdf` in the named field as `person`, or seal it with the
+    organisation's e-sigill.
+
+    Implementations return the whole signed PDF (an incremental update of the input).
+    `certify=True` makes it the document's certification signature, which allows only
+    the later signatures of the pre-created fields.
+    """
+
+    @abstractmethod
+    def sign(
+        self, pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool
+    ) -> bytes:
+        """Return `pdf` signed in `field_name` by `person`."""
+
+    @abstractmethod
+    def seal(
+        self, pdf: bytes, *, organisation, field_name: str, reason: str, location: str, certify: bool
+    ) -> bytes:
+        """Return `pdf` sealed in `field_name` with the organisation's e-sigill."""
+
+
+def _stamp_font() -> Path:
+    """STAMP_FONT scaled to 1000 units per em, made once per machine. pyHanko writes a font's
+    glyph widths (/W) in the font's own units, which PDF reads as thousandths of an em: with
+    DejaVu's 2048 units the letters of a stamp stood twice as far apart as they should."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    scaled = Path(tempfile.gettempdir()) / f"paragraf-{STAMP_FONT.stem}-1000upem.ttf"
+    if not scaled.exists():
+        font = TTFont(str(STAMP_FONT))
+        if font["head"].unitsPerEm != 1000:
+            scale_upem(font, 1000)
+        partial = scaled.with_suffix(f".{os.getpid()}.tmp")
+        font.save(str(partial))
+        partial.replace(scaled)
+    return scaled
+
+
+def _stamp_style(*, name: str, seal: bool):
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.stamp import TextStampStyle
+
+    with translation.override(settings.LANGUAGE_CODE):
+        if seal:
+            text = _("Sealed with the e-sigill of %(name)s\n%(ts)s")
+        else:
+            text = _("Digitally signed by %(name)s\n%(ts)s")
+    return TextStampStyle(
+        stamp_text=text % {"name": name, "ts": "%(ts)s"},
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(_stamp_font()))),
+        timestamp_format="%Y-%m-%d %H:%M",
+        border_width=0,
+    )
+
+
+def _sign_pdf(
+    pdf: bytes, *, key: SigningKey, field_name: str, reason: str, location: str, certify: bool
+) -> bytes:
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.sign.general import load_private_key_from_pemder_data
+
+    ca_cert = asn1_x509.Certificate.load(signing_ca_certificate().public_bytes(serialization.Encoding.DER))
+    cert = asn1_x509.Certificate.load(
+        x509.load_pem_x509_certificate(key.certificate_pem).public_bytes(serialization.Encoding.DER)
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=cert,
+        signing_key=load_private_key_from_pemder_data(key.key_pem, passphrase=_passphrase()),
+        cert_registry=SimpleCertificateStore.from_certs([ca_cert]),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        reason=reason,
+        location=location,
+        name=key.name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = signers.PdfSigner(
+        meta, signer=signer, stamp_style=_stamp_style(name=key.name, seal=key.seal)
+    ).sign_pdf(writer, existing_fields_only=True)
+    return out.getvalue()
+
+
+def _signing_key(row, *, name: str, seal: bool) -> SigningKey:
+    path = signing_dir() / row.key_file
+    if not path.exists():
+        raise SigningError(
+            _("The private key of certificate %(serial)s is missing.") % {"serial": row.serial}
+        )
+    return SigningKey(row.certificate_pem.encode(), path.read_bytes(), name, seal)
+
+
+class LocalCertificateBackend(SignerBackend):
+    """Signs with certificates from the organisation's own CA (PAdES B-B): a person's for the
+    login linked to them now, or the organisation's e-sigill."""
+
+    def sign(
+        self, pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool
+    ) -> bytes:
+        row = person_certificate_current(person=person)
+        if row is None:
+            raise SigningError(
+                _("%(person)s has no signing certificate for their login: run manage.py signing_setup.")
+                % {"person": person.full_name}
+            )
+        key = _signing_key(row, name=person.full_name, seal=False)
+        return _outside_event_loop(
+            _sign_pdf, pdf, key=key, field_name=field_name, reason=reason, location=location, certify=certify
+        )
+
+    def seal(
+        self, pdf: bytes, *, organisation, field_name: str, reason: str, location: str, certify: bool
+    ) -> bytes:
+        seal_certificate_issue(organisation=organisation)  # once, or again for a new CA
+        row = _seal_current(organisation=organisation)
+        key = _signing_key(row, name=organisation.name, seal=True)
+        return _outside_event_loop(
+            _sign_pdf, pdf, key=key, field_name=field_name, reason=reason, location=location, certify=certify
+        )
+
+
+def signer_backend() -> SignerBackend:
+    return import_string(settings.PARAGRAF_SIGNER_BACKEND)()
+
+
+def pdf_add_signature_fields(pdf: bytes, signature_fields: list[SignatureField]) -> bytes:
+    """Pre-create the empty signature fields of every required signer (one incremental update)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    for spec in signature_fields:
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(sig_field_name=spec.name, on_page=spec.page, box=spec.box)
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Run `function` where pyHanko can start its own asyncio loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which refuses to run in a thread that
+    already has a running loop (an ASGI worker, or Playwright's sync API in the tests).
+    There the work goes to a short-lived thread of its own (which does no database work).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def pdf_sign(
+    pdf: bytes, *, person, field_name: str, reason: str, location: str = "", certify: bool = False
+) -> bytes:
+    """Sign a PDF in a pre-created field as `person`, with the configured backend."""
+    return signer_backend().sign(
+        pdf, person=person, field_name=field_name, reason=reason, location=location, certify=certify
+    )
+
+
+def pdf_seal(
+    pdf: bytes, *, organisation, field_name: str, reason: str, location: str = "", certify: bool = False
+) -> bytes:
+    """Seal a PDF in a pre-created field with the organisation's e-sigill (issued on demand):
+    how the server certifies what it certifies on its own, in the organisation's name."""
+    if not signing_ca_exists():
+        raise SigningError(_("There is no signing CA yet: run manage.py signing_setup."))
+    return signer_backend().seal(
+        pdf,
+        organisation=organisation,
+        field_name=field_name,
+        reason=reason,
+        location=location,
+        certify=certify,
+    )
