@@ -191,7 +191,7 @@ class MeetingAdmin(HistoryAdmin):
         else:
             form = SignersForm(meeting=meeting)
             scope_form_fields(form, request.user)
-        editable = meeting.status in (Meeting.Status.HELD, Meeting.Status.PROTOKOLL_DRAFTED)
+        editable = meeting.status in Meeting.Status.DRAFTING
         if not editable:
             for field in form.fields.values():
                 field.disabled = True
