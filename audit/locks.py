@@ -27,7 +27,7 @@ INSERT and UPDATE only (see `_SQLITE_EVENTS`).
 from django.apps import apps
 from django.db import DatabaseError
 
-# Meeting.LOCKED_STATUSES, written out: the database must not change meaning when the Python
+# Meeting.Status.FROZEN, written out: the database must not change meaning when the Python
 # constant does without a migration (tests/test_records_locked.py checks they agree).
 LOCKED_STATUSES = ("frozen", "justerat", "posted", "taken_down", "archived")
 
@@ -216,7 +216,7 @@ FORWARD_STEPS = (
     ("taken_down", "archived"),
 )
 REOPENING = ("frozen", "drafted")
-# Statuses after the last signature.
+# Statuses after the last signature: Meeting.Status.JUSTERAT_OR_LATER, written out.
 SIGNED_STATUSES = ("justerat", "posted", "taken_down", "archived")
 
 MEETING_CONTENT_COLUMNS = (

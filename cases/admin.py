@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.models import Person
 from committees.scoping import ScopedHistoryAdmin, ScopedModelAdmin
+from committees.sekretess import OSL_REFERENCE_REQUIRED
 from config.downloads import file_response
 
 from .documents import document_queue_conversion
@@ -92,7 +93,7 @@ class CaseRegisterForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("confidential") and not cleaned.get("osl_reference"):
-            self.add_error("osl_reference", _("A confidential case needs its OSL ground."))
+            self.add_error("osl_reference", OSL_REFERENCE_REQUIRED)
         return cleaned
 
     def _post_clean(self):

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from committees.sekretess import OSL_REFERENCE_REQUIRED
+
 from .documents import document_inspect, document_upload
 from .models import Document
 
@@ -12,7 +14,7 @@ UPLOAD_HELP = _("PDF, or DOCX/ODT (converted to PDF). Encrypted files are not ac
 
 def check_osl(form: forms.Form, cleaned: dict) -> None:
     if cleaned.get("confidential") and not (cleaned.get("osl_reference") or "").strip():
-        form.add_error("osl_reference", _("A confidential document needs its OSL ground."))
+        form.add_error("osl_reference", OSL_REFERENCE_REQUIRED)
 
 
 class DocumentUploadForm(forms.ModelForm):

@@ -3,13 +3,12 @@
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import history_record
 from committees.models import Committee, Organisation, Person
+from committees.sekretess import Confidentiality
 
 DIARIENUMMER_RE = re.compile(r"^(?P<prefix>[A-ZÅÄÖ]{1,20}) (?P<year>\d{4})/(?P<serial>\d{1,7})$")
 
@@ -30,7 +29,7 @@ class DiariumSeries(models.Model):
         return f"{self.organisation.diarium_prefix} {self.year}: {self.last_serial}"
 
 
-class Case(models.Model):
+class Case(Confidentiality):
     """An ärende with its diarienummer ("RJL 2022/2018") and ärendemening (title)."""
 
     class Status(models.TextChoices):
@@ -65,17 +64,16 @@ class Case(models.Model):
         verbose_name=_("responsible official"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    confidential = models.BooleanField(_("confidential"), default=False)
-    osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
-    class Meta:
+    class Meta(Confidentiality.Meta):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-year", "-serial"]
         constraints = [
+            *Confidentiality.Meta.constraints,
             models.UniqueConstraint(fields=["prefix", "year", "serial"], name="case_unique_diarienummer"),
         ]
 
@@ -91,12 +89,8 @@ class Case(models.Model):
         """As the kallelse prints it: "2022/2018"."""
         return f"{self.year}/{self.serial}"
 
-    def clean(self):
-        if self.confidential and not self.osl_reference:
-            raise ValidationError({"osl_reference": _("A confidential case needs its OSL ground.")})
 
-
-class Document(models.Model):
+class Document(Confidentiality):
     """A handling: a tjänsteskrivelse, missiv, yttrande, protokollsutdrag, motion, bilaga…"""
 
     class Kind(models.TextChoices):
@@ -150,13 +144,6 @@ class Document(models.Model):
         _("registration id"), max_length=50, blank=True, help_text=_('For example "2022.10154".')
     )
     date = models.DateField(_("date"), null=True, blank=True)
-    confidential = models.BooleanField(_("confidential"), default=False)
-    osl_reference = models.CharField(
-        _("OSL reference"),
-        max_length=100,
-        blank=True,
-        help_text=_('The ground for secrecy, for example "OSL 26 kap. 1 §".'),
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
     created_by = models.ForeignKey(
@@ -168,23 +155,13 @@ class Document(models.Model):
         verbose_name=_("created by"),
     )
 
-    class Meta:
+    class Meta(Confidentiality.Meta):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-date", "title"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(confidential=False) | ~Q(osl_reference=""),
-                name="document_confidential_needs_osl",
-            ),
-        ]
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        if self.confidential and not self.osl_reference:
-            raise ValidationError({"osl_reference": _("A confidential document needs its OSL ground.")})
 
 
 class Remiss(models.Model):

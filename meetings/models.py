@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.history import history_record
 from cases.models import Case, Document
 from committees.models import Committee, Person
+from committees.sekretess import Confidentiality
 
 from .richtext import RichTextField, RichTextSanitizingMixin
 
@@ -42,7 +43,7 @@ class ProtokollContentMixin:
 
     def _refuse_if_protokoll_locked(self):
         meeting_id = self._protokoll_meeting_id()
-        if meeting_id and Meeting.objects.filter(pk=meeting_id, status__in=Meeting.LOCKED_STATUSES).exists():
+        if meeting_id and Meeting.objects.filter(pk=meeting_id, status__in=Meeting.Status.FROZEN).exists():
             raise ProtokollLockedError(
                 _("The protokoll has been sent for justering; it can no longer be changed."),
                 code="protokoll_locked",
@@ -92,14 +93,41 @@ class Meeting(models.Model):
         Status.ARCHIVED: set(),
         Status.CANCELLED: set(),
     }
-    # Once here, nothing in the protokoll may change.
-    LOCKED_STATUSES = {
+    # The named groups of statuses, in the order of the life of a meeting. Every "is the meeting
+    # at this stage?" in the code asks one of these; docs/glossary.md says what each means.
+    # (The database triggers in audit/locks.py write FROZEN and JUSTERAT_OR_LATER out as SQL;
+    # tests/test_records_locked*.py check that they agree.)
+    #: Not yet held and not cancelled: the agenda may change, absences may be reported, the
+    #: public calendar shows the meeting.
+    Status.UPCOMING = (Status.PLANNED, Status.AGENDA_DRAFTED, Status.SUMMONED)
+    #: The kallelse has gone out (and the meeting was not cancelled): members see the agenda
+    #: and the handlingar.
+    Status.SUMMONED_OR_LATER = (
+        Status.SUMMONED,
+        Status.HELD,
+        Status.PROTOKOLL_DRAFTED,
         Status.READY_FOR_JUSTERING,
         Status.JUSTERAT,
         Status.POSTED,
         Status.TAKEN_DOWN,
         Status.ARCHIVED,
-    }
+    )
+    #: Held, and the protokoll is a draft: its paragraphs, attendance and votes may change.
+    Status.DRAFTING = (Status.HELD, Status.PROTOKOLL_DRAFTED)
+    #: Held and not yet justerat: a paragraph with omedelbar justering may be signed at once.
+    Status.HELD_NOT_JUSTERAT = (Status.HELD, Status.PROTOKOLL_DRAFTED, Status.READY_FOR_JUSTERING)
+    #: Frozen: sent for justering or later. Nothing in the protokoll may change
+    #: (`ProtokollContentMixin`, and the database triggers of audit/locks.py).
+    Status.FROZEN = (
+        Status.READY_FOR_JUSTERING,
+        Status.JUSTERAT,
+        Status.POSTED,
+        Status.TAKEN_DOWN,
+        Status.ARCHIVED,
+    )
+    #: Justerat or later: the protokoll is signed, public (portal, OParl) and its decisions
+    #: reported; the delegationsbeslut anmälda at the meeting count as reported.
+    Status.JUSTERAT_OR_LATER = (Status.JUSTERAT, Status.POSTED, Status.TAKEN_DOWN, Status.ARCHIVED)
 
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("committee")
@@ -177,7 +205,7 @@ class Meeting(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        return self.status in self.LOCKED_STATUSES
+        return self.status in self.Status.FROZEN
 
     def can_move_to(self, status) -> bool:
         return status in self.TRANSITIONS.get(self.status, set())
@@ -254,7 +282,7 @@ class AgendaTemplateItem(models.Model):
         return self.title
 
 
-class AgendaItem(RichTextSanitizingMixin, models.Model):
+class AgendaItem(RichTextSanitizingMixin, Confidentiality):
     """An item of the föredragningslista, with its ärende, förslag till beslut and handlingar."""
 
     Kind = AgendaKind
@@ -298,8 +326,6 @@ class AgendaItem(RichTextSanitizingMixin, models.Model):
         blank=True,
         help_text=_("Paragraf attaches this list from the registers to the item."),
     )
-    confidential = models.BooleanField(_("confidential"), default=False)
-    osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
     public_title = models.CharField(
         _("public title"),
         max_length=300,
@@ -321,16 +347,10 @@ class AgendaItem(RichTextSanitizingMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
-    class Meta:
+    class Meta(Confidentiality.Meta):
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
         ordering = ["meeting", "order", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(confidential=False) | ~Q(osl_reference=""),
-                name="agenda_item_confidential_needs_osl",
-            ),
-        ]
 
     def __str__(self):
         return self.title
@@ -367,7 +387,7 @@ class ParagraphQuerySet(models.QuerySet):
         return self.filter(meeting__committee__in=Committee.objects.for_secretary(user))
 
 
-class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, models.Model):
+class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, Confidentiality):
     """A paragraph (§) of the protokoll: one handled item, numbered in the committee's yearly series.
 
     The number is unique per committee and calendar year (a database constraint);
@@ -412,28 +432,23 @@ class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, models.Model):
     notes = RichTextField(_("protokollsanteckningar"))
     send_to = models.TextField(_("beslutet skickas till"), blank=True)
     immediate_justering = models.BooleanField(_("omedelbar justering"), default=False)
-    confidential = models.BooleanField(_("confidential"), default=False)
-    osl_reference = models.CharField(_("OSL reference"), max_length=100, blank=True)
     public_title = models.CharField(_("public title"), max_length=300, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ParagraphQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Confidentiality.Meta):
         verbose_name = _("paragraph")
         verbose_name_plural = _("paragraphs")
         ordering = ["meeting", "order", "number"]
         constraints = [
+            *Confidentiality.Meta.constraints,
             models.UniqueConstraint(
                 fields=["committee", "year", "number"],
                 name="paragraph_unique_number_per_series_year",
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="paragraph_number_positive"),
-            models.CheckConstraint(
-                condition=Q(confidential=False) | ~Q(osl_reference=""),
-                name="paragraph_confidential_needs_osl",
-            ),
         ]
 
     def __str__(self):
@@ -442,6 +457,26 @@ class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, models.Model):
     @property
     def label(self) -> str:
         return f"§ {self.number}"
+
+
+def paragraph_span(numbers) -> str:
+    """The paragraphs as a protokoll, an anslag or a list names them, the one way they are written:
+    [12] → "§ 12"; [12, 13, 14, 15] → "§§ 12–15" (an en dash); [1, 2, 3, 5] → "§§ 1–3, 5";
+    [] → "". Takes numbers in any order; duplicates count once. For a range known only by its
+    ends, pass `range(first, last + 1)`."""
+    numbers = sorted(set(numbers))
+    if not numbers:
+        return ""
+    runs, start, previous = [], numbers[0], numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        runs.append(f"{start}–{previous}" if previous > start else f"{start}")
+        if number is not None:
+            start = previous = number
+    prefix = "§" if len(numbers) == 1 else "§§"
+    return f"{prefix} {', '.join(runs)}"
 
 
 class Justering(models.Model):

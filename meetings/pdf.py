@@ -1,11 +1,12 @@
 """HTML → PDF/A: the one rendering function for the documents Paragraf builds.
 
-The kallelse's front page and the protokoll are Django templates styled by one print
-stylesheet (`static/css/print.css`) and rendered here by WeasyPrint as PDF/A-2b: fonts
+The kallelse's front page, the protokoll and the demo handlingar are Django templates, each
+with its print stylesheet built on the base one (`templates/print/base.css`: the A4 page, its
+margins, the fonts, the running header and footer), rendered here by WeasyPrint as PDF/A-2b: fonts
 embedded (WeasyPrint always embeds the subset it uses), an sRGB OutputIntent, XMP
 metadata with the PDF/A identification, and the document's title and language.
 
-Templates load the stylesheet with `{% static 'css/print.css' %}`. WeasyPrint is given a
+The stylesheets are included inline (`<style>{% include … %}</style>`). WeasyPrint is given a
 fetcher that serves only the project's static files and `data:` URLs, so a template can
 neither reach the network nor read arbitrary files on the server.
 """

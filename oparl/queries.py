@@ -19,7 +19,6 @@ from cases.models import Motion, Remiss
 from committees.models import Organisation, Party, Person
 from meetings.models import AgendaItem, AgendaItemDocument, Meeting, Paragraph
 from portal.published import (
-    UPCOMING_STATUSES,
     calendar_meetings,
     open_agenda_items,
     open_paragraphs,
@@ -99,7 +98,7 @@ def upcoming_agenda_items() -> QuerySet[AgendaItem]:
     )
     return (
         published_agenda_items()
-        .filter(meeting__status__in=UPCOMING_STATUSES)
+        .filter(meeting__status__in=Meeting.Status.UPCOMING)
         .annotate(position=_position(earlier))
         .prefetch_related(Prefetch("attachments", queryset=public_attachments()))
         .order_by("pk")
@@ -123,7 +122,7 @@ def meetings() -> QuerySet[Meeting]:
     )
     agenda = (
         published_agenda_items()
-        .filter(meeting__status__in=UPCOMING_STATUSES)
+        .filter(meeting__status__in=Meeting.Status.UPCOMING)
         .prefetch_related(Prefetch("attachments", queryset=public_attachments()))
         .order_by("order", "id")
     )
@@ -190,7 +189,7 @@ def agenda_consultations() -> QuerySet[AgendaItem]:
     """Open items of the published agendas of meetings still to be held, with a public case."""
     return (
         open_agenda_items()
-        .filter(meeting__status__in=UPCOMING_STATUSES, case__in=published_cases().values("pk"))
+        .filter(meeting__status__in=Meeting.Status.UPCOMING, case__in=published_cases().values("pk"))
         .order_by("pk")
     )
 

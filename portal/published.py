@@ -36,8 +36,6 @@ from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, Mee
 
 Status = Meeting.Status
 
-PUBLISHED_STATUSES = (Status.JUSTERAT, Status.POSTED, Status.TAKEN_DOWN, Status.ARCHIVED)
-UPCOMING_STATUSES = (Status.PLANNED, Status.AGENDA_DRAFTED, Status.SUMMONED)
 
 
 # --- Committees and people -----------------------------------------------------------------
@@ -70,7 +68,7 @@ def published_persons() -> QuerySet[Person]:
 def published_meetings() -> QuerySet[Meeting]:
     """Meetings whose protokoll is justerat (and so public)."""
     return Meeting.objects.filter(
-        status__in=PUBLISHED_STATUSES,
+        status__in=Status.JUSTERAT_OR_LATER,
         justering__completed_at__isnull=False,
         committee__in=published_committees(),
     ).select_related("committee")
@@ -81,7 +79,7 @@ def upcoming_meetings(*, today: date | None = None) -> QuerySet[Meeting]:
     today = today or timezone.localdate()
     return (
         Meeting.objects.filter(
-            status__in=UPCOMING_STATUSES, start__date__gte=today, committee__in=published_committees()
+            status__in=Status.UPCOMING, start__date__gte=today, committee__in=published_committees()
         )
         .select_related("committee")
         .order_by("start")
@@ -91,7 +89,7 @@ def upcoming_meetings(*, today: date | None = None) -> QuerySet[Meeting]:
 def calendar_meetings() -> QuerySet[Meeting]:
     """Every meeting that is on the public calendar: upcoming ones and published ones."""
     return Meeting.objects.filter(
-        Q(status__in=UPCOMING_STATUSES) | Q(pk__in=published_meetings().values("pk")),
+        Q(status__in=Status.UPCOMING) | Q(pk__in=published_meetings().values("pk")),
         committee__in=published_committees(),
     ).select_related("committee")
 

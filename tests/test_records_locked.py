@@ -82,7 +82,7 @@ def justerat():
 
 
 def test_the_triggers_lock_the_same_statuses_as_the_meeting_model():
-    assert set(locks.LOCKED_STATUSES) == {str(status) for status in Meeting.LOCKED_STATUSES}
+    assert set(locks.LOCKED_STATUSES) == {str(status) for status in Meeting.Status.FROZEN}
 
 
 # --- (1) the admin ----------------------------------------------------------------------------

@@ -89,11 +89,11 @@ def test_the_triggers_allow_the_forward_steps_of_the_meeting_model():
     model_steps = {
         (str(origin), str(to))
         for origin, targets in Meeting.TRANSITIONS.items()
-        if origin in Meeting.LOCKED_STATUSES
+        if origin in Meeting.Status.FROZEN
         for to in targets
     }
     assert {*locks.FORWARD_STEPS, locks.REOPENING} == model_steps
-    assert set(locks.SIGNED_STATUSES) == {str(s) for s in Meeting.LOCKED_STATUSES} - {"frozen"}
+    assert set(locks.SIGNED_STATUSES) == {str(s) for s in Meeting.Status.FROZEN} - {"frozen"}
 
 
 def test_the_guarded_meeting_columns_are_the_ones_the_admin_makes_read_only(rf):

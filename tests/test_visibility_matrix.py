@@ -43,7 +43,6 @@ from committees import visibility
 from committees.models import Assignment
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.justering.utdrag import immediate_justering_state
-from meetings.kallelse.dispatch import SUMMONED_OR_LATER
 from meetings.models import AgendaItemDocument, Meeting
 from meetings.services.paragraphs import protokoll_create_draft
 from tests.factories import (
@@ -527,7 +526,7 @@ def test_every_members_and_officials_url_is_classified():
 
 
 def test_visibility_agrees_with_the_meetings_status_groups():
-    assert set(visibility.agenda_visible_statuses()) == set(SUMMONED_OR_LATER)
+    assert set(visibility.agenda_visible_statuses()) == set(Meeting.Status.SUMMONED_OR_LATER)
 
 
 @pytest.mark.django_db

@@ -8,7 +8,6 @@
 """
 
 from .absence import (
-    ABSENCE_OPEN_STATUSES,
     absence_notify_secretaries,
     absence_report,
     absence_secretary_emails,
@@ -33,7 +32,6 @@ from .substitutes import substitute_confirm, substitute_notify, substitute_propo
 from .votes import reservation_record, vote_record
 
 __all__ = [
-    "ABSENCE_OPEN_STATUSES",
     "QuorumResult",
     "absence_notify_secretaries",
     "absence_report",

@@ -24,10 +24,6 @@ from meetings.models import Meeting
 
 logger = logging.getLogger(__name__)
 
-# A förhinder can be reported (or withdrawn) only for a meeting still ahead in its life.
-ABSENCE_OPEN_STATUSES = (Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED)
-
-
 def _require_absence_open(*, meeting: Meeting, person: Person) -> None:
     on = timezone.localtime(meeting.start).date()
     if not Assignment.objects.current(on).filter(person=person, committee=meeting.committee_id).exists():
@@ -36,7 +32,7 @@ def _require_absence_open(*, meeting: Meeting, person: Person) -> None:
             code="not_a_member",
             params={"person": person.full_name, "committee": meeting.committee.name},
         )
-    if meeting.start <= timezone.now() or meeting.status not in ABSENCE_OPEN_STATUSES:
+    if meeting.start <= timezone.now() or meeting.status not in Meeting.Status.UPCOMING:
         raise ValidationError(
             _("Förhinder can be reported only for a meeting that has not taken place."),
             code="meeting_past",

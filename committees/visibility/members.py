@@ -23,7 +23,7 @@ ersättare, secretary or tjänsteperson (`Committee.objects.for_member`). The an
 
 The models of the apps above committees (meetings, cases) are reached through the app registry,
 not imported, so committees stays the bottom layer (docs/architecture.md). The status groups
-follow the meetings app's (meetings/kallelse/dispatch.py `SUMMONED_OR_LATER`);
+are the meetings app's (`Meeting.Status.SUMMONED_OR_LATER`);
 tests/test_visibility_matrix.py checks that they agree.
 """
 
@@ -41,13 +41,12 @@ def _meeting_model():
 def _not_summoned() -> frozenset[str]:
     """The statuses in which the kallelse has not gone out: planned, agenda drafted, cancelled."""
     status = _meeting_model().Status
-    return frozenset({status.PLANNED, status.AGENDA_DRAFTED, status.CANCELLED})
+    return frozenset(set(status) - set(status.SUMMONED_OR_LATER))
 
 
 def agenda_visible_statuses() -> tuple[str, ...]:
     """The statuses in which members see the agenda and the handlingar (kallelse sent)."""
-    hidden = _not_summoned()
-    return tuple(status for status in _meeting_model().Status if status not in hidden)
+    return tuple(_meeting_model().Status.SUMMONED_OR_LATER)
 
 
 def member_committees(user) -> QuerySet[Committee]:

@@ -193,7 +193,7 @@ class MeetingAdmin(ScopedHistoryAdmin):
         else:
             form = SignersForm(meeting=meeting)
             scope_form_fields(form, request.user)
-        editable = meeting.status in (Meeting.Status.HELD, Meeting.Status.PROTOKOLL_DRAFTED)
+        editable = meeting.status in Meeting.Status.DRAFTING
         if not editable:
             for field in form.fields.values():
                 field.disabled = True

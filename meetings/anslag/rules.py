@@ -16,11 +16,7 @@ from django.utils.translation import gettext as _
 from cases.models import DelegatedDecision
 from committees.models import Committee
 from meetings.calendar import next_working_day
-from meetings.models import (
-    Anslag,
-    Justering,
-    Meeting,
-)
+from meetings.models import Anslag, Justering, Meeting, paragraph_span
 from meetings.services.lifecycle import (
     TransitionError,
     _lock_meeting,
@@ -47,8 +43,7 @@ def anslag_post(*, meeting: Meeting, by=None, posted_on: date | None = None) -> 
     _require(meeting, Status.JUSTERAT, _("Posting the anslag"))
     posted_on = posted_on or timezone.localdate()
     appeal_end = appeal_period_end(posted_on)
-    numbers = list(meeting.paragraphs.order_by("number").values_list("number", flat=True))
-    span = f"§§ {numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else f"§ {numbers[0]}"
+    span = paragraph_span(meeting.paragraphs.values_list("number", flat=True))
     anslag = Anslag.objects.create(
         kind=Anslag.Kind.PROTOKOLL,
         committee=meeting.committee,
@@ -186,7 +181,8 @@ def delegated_decisions_notice_text(decisions) -> str:
 
 def anslag_post_delegation_list(*, meeting: Meeting, posted_on: date | None = None) -> Anslag:
     """Post the list of the delegationsbeslut reported (anmälda) at a justerat meeting."""
-    if meeting.status not in (Status.JUSTERAT, Status.POSTED, Status.TAKEN_DOWN, Status.ARCHIVED):
+
+    if meeting.status not in Status.JUSTERAT_OR_LATER:
         raise TransitionError(
             _("The delegationsbeslut list is posted once the protokoll of the meeting is justerat."),
             code="not_justerat",

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Anslag
+from meetings.models import Anslag, paragraph_span
 from portal.caching import public_cache
 from portal.published import (
     anslag_all,
@@ -50,23 +50,6 @@ class Notice:
     @property
     def appealable(self) -> bool:
         return self.anslag.appeal_ends_on is not None
-
-
-def paragraph_span(numbers: list[int]) -> str:
-    """[1, 2, 3, 5] → "§§ 1–3, 5"; [4] → "§ 4"."""
-    numbers = sorted(set(numbers))
-    if not numbers:
-        return ""
-    runs, start, previous = [], numbers[0], numbers[0]
-    for number in numbers[1:] + [None]:
-        if number is not None and number == previous + 1:
-            previous = number
-            continue
-        runs.append(f"{start}–{previous}" if previous > start else f"{start}")
-        if number is not None:
-            start = previous = number
-    prefix = "§" if len(numbers) == 1 else "§§"
-    return f"{prefix} {', '.join(runs)}"
 
 
 def notices(anslag_list) -> list[Notice]:

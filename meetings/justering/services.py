@@ -23,7 +23,6 @@ from meetings.justering.document import (
     snapshot_hash,
 )
 from meetings.justering.utdrag import (
-    JUSTERAT_OR_LATER,
     immediate_justering_state,
     immediate_utdrag_apply_signature,
     immediate_utdrag_certify,
@@ -118,7 +117,7 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
             committee=meeting.committee,
             start__lt=meeting.start,
             paragraphs__year=year,
-            status__in=[Status.HELD, Status.PROTOKOLL_DRAFTED],
+            status__in=Status.DRAFTING,
         )
         .exclude(pk=meeting.pk)
         .first()
@@ -241,7 +240,7 @@ def protokoll_bestyrk(*, signature: Signature, user, password: str) -> list[Rend
             _("Only the secretary of the justering can certify its protokollsutdrag herself."),
             code=SigningRefusal.NOT_SECRETARY,
         )
-    if meeting.status not in JUSTERAT_OR_LATER:
+    if meeting.status not in Status.JUSTERAT_OR_LATER:
         raise ValidationError(
             _("A protokollsutdrag can be certified only when the protokoll is justerat."),
             code=SigningRefusal.NOT_JUSTERAT,
@@ -282,7 +281,7 @@ def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: 
             code=SigningRefusal.NOT_IMMEDIATE,
             params={"paragraph": paragraph.label},
         )
-    if meeting.status not in (Status.HELD, Status.PROTOKOLL_DRAFTED, Status.READY_FOR_JUSTERING):
+    if meeting.status not in Status.HELD_NOT_JUSTERAT:
         raise TransitionError(
             _(
                 "%(paragraph)s can be justerad at once only before the protokoll is justerat; "

@@ -31,19 +31,6 @@ from meetings.protokoll.document import protokollsutdrag_render_pdf
 
 # --- Protokollsutdrag: sealed by the organisation, or certified by the secretary herself -------
 
-JUSTERAT_OR_LATER = (
-    Meeting.Status.JUSTERAT,
-    Meeting.Status.POSTED,
-    Meeting.Status.TAKEN_DOWN,
-    Meeting.Status.ARCHIVED,
-)
-# While a paragraph with omedelbar justering may be signed at the meeting.
-IMMEDIATE_SIGNING_STATUSES = (
-    Meeting.Status.HELD,
-    Meeting.Status.PROTOKOLL_DRAFTED,
-    Meeting.Status.READY_FOR_JUSTERING,
-)
-
 
 def pdf_signed_field_names(pdf: bytes) -> list[str]:
     """The names of the signature fields of a PDF that hold a signature, in signing order."""
@@ -123,7 +110,7 @@ def protokollsutdrag_content_hash(*, paragraph: Paragraph, justering: Justering,
 
 
 def _justerat_or_refuse(meeting: Meeting) -> None:
-    if meeting.status not in JUSTERAT_OR_LATER:
+    if meeting.status not in Meeting.Status.JUSTERAT_OR_LATER:
         raise ValidationError(
             _("A protokollsutdrag can be certified only when the protokoll is justerat."),
             code=SigningRefusal.NOT_JUSTERAT,
@@ -162,7 +149,7 @@ def protokollsutdrag_personal(*, paragraph: Paragraph) -> RenderedDocument | Non
     paragraph = _paragraph_for_document(paragraph)
     justering = Justering.objects.filter(meeting=paragraph.meeting).first()
     secretary = _secretary_signature(justering) if justering else None
-    if secretary is None or paragraph.meeting.status not in JUSTERAT_OR_LATER:
+    if secretary is None or paragraph.meeting.status not in Meeting.Status.JUSTERAT_OR_LATER:
         return None
     content_hash = protokollsutdrag_content_hash(
         paragraph=paragraph, justering=justering, by=secretary.person
@@ -383,7 +370,7 @@ def immediate_justeringar_awaiting(*, user) -> list[ImmediateJustering]:
         return []
     paragraphs = Paragraph.objects.filter(
         immediate_justering=True,
-        meeting__status__in=IMMEDIATE_SIGNING_STATUSES,
+        meeting__status__in=Meeting.Status.HELD_NOT_JUSTERAT,
         meeting__justering__signatures__person__user=user,
         meeting__justering__signatures__role__in=[Signature.Role.CHAIR, Signature.Role.ADJUSTER],
     ).distinct()

@@ -52,19 +52,6 @@ logger = logging.getLogger(__name__)
 Status = Meeting.Status
 Kind = KallelseDispatch.Kind
 
-# Statuses in which a kallelse has gone out and the meeting has not been cancelled:
-# members see the agenda and the handlingar from here on.
-SUMMONED_OR_LATER = (
-    Status.SUMMONED,
-    Status.HELD,
-    Status.PROTOKOLL_DRAFTED,
-    Status.READY_FOR_JUSTERING,
-    Status.JUSTERAT,
-    Status.POSTED,
-    Status.TAKEN_DOWN,
-    Status.ARCHIVED,
-)
-
 
 # --- The agenda as the kallelse numbers it -----------------------------------------------------
 

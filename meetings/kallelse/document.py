@@ -50,6 +50,7 @@ from meetings.pdf import language_tag, render_pdf
 logger = logging.getLogger(__name__)
 
 FRONT_PAGE_TEMPLATE = "meetings/kallelse/front_page.html"
+PRINT_BASE_STYLESHEET = "print/base.css"
 # The HTML id of an item's row on the front page; WeasyPrint makes each id a named
 # destination, so an item without handlingar gets a bookmark to the exact front page.
 ITEM_ANCHOR = "item-{number}"
@@ -198,14 +199,15 @@ class KallelseSource:
 
 @lru_cache(maxsize=1)
 def layout_fingerprint() -> str:
-    """SHA-256 of the front page's templates and print stylesheet (templates/meetings/kallelse/),
-    read once per process, so a deploy that changes the layout renders every kallelse anew."""
+    """SHA-256 of the front page's templates and print stylesheet (templates/meetings/kallelse/)
+    and of the base print stylesheet it includes (templates/print/), read once per process, so
+    a deploy that changes the layout renders every kallelse anew."""
     digest = hashlib.sha256()
-    origin = get_template(FRONT_PAGE_TEMPLATE).origin
-    folder = Path(origin.name).parent
-    for path in sorted(folder.iterdir()):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for template in (FRONT_PAGE_TEMPLATE, PRINT_BASE_STYLESHEET):
+        folder = Path(get_template(template).origin.name).parent
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import pgettext
 
 from attendance.models import Attendance, Ballot, Disqualification, Reservation, Vote
 from committees.models import Assignment
-from meetings.models import Meeting, Paragraph, Signature
+from meetings.models import Meeting, Paragraph, Signature, paragraph_span
 
 # The reserved box for one digital signature (what pyHanko's visible signature fills).
 SIGNATURE_BOX_MM = (72, 16)
@@ -97,7 +97,7 @@ def _paragraph_range(attendance: Attendance) -> str:
     """ "§§ 3–11" when someone took part only in some paragraphs."""
     first, last = attendance.from_paragraph, attendance.to_paragraph
     if first and last:
-        return f"§§ {first.number}–{last.number}" if first.number != last.number else f"§ {first.number}"
+        return paragraph_span(range(first.number, last.number + 1))
     if first:
         return pgettext("protokoll", "from § %(number)s") % {"number": first.number}
     if last:

@@ -13,11 +13,8 @@ from meetings.services.lifecycle import TransitionError, _lock_meeting
 Status = Meeting.Status
 
 
-AGENDA_EDITABLE = (Status.PLANNED, Status.AGENDA_DRAFTED, Status.SUMMONED)
-
-
 def _require_agenda_editable(meeting: Meeting) -> None:
-    if meeting.status not in AGENDA_EDITABLE:
+    if meeting.status not in Status.UPCOMING:
         raise TransitionError(
             _('The agenda can be changed only before the meeting is held; the meeting is "%(status)s".'),
             code="agenda_locked",

@@ -19,7 +19,7 @@ Status = Meeting.Status
 
 
 def _require_draftable(meeting: Meeting) -> None:
-    if meeting.status not in (Status.HELD, Status.PROTOKOLL_DRAFTED):
+    if meeting.status not in Status.DRAFTING:
         raise TransitionError(
             _('Paragraphs can be changed only while the protokoll is a draft; the meeting is "%(status)s".'),
             code="protokoll_locked",

@@ -29,10 +29,6 @@ from meetings.pdf import render_pdf
 # A generated list is recognised by its file name: "paragraf-delegationsbeslut-….pdf".
 GENERATED_PREFIX = "paragraf-"
 
-# The agenda can take a new list until the meeting is held (as meetings/services/agenda.py allows).
-EDITABLE_STATUSES = {Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED}
-
-
 def meeting_date(meeting: Meeting) -> date:
     return timezone.localtime(meeting.start).date()
 
@@ -164,7 +160,7 @@ def _render_pdf(*, spec: ListSpec, meeting: Meeting, rows: list) -> tuple[bytes,
 
 
 def _require_editable(meeting: Meeting) -> None:
-    if meeting.status not in EDITABLE_STATUSES:
+    if meeting.status not in Meeting.Status.UPCOMING:
         raise ValidationError(
             _('The lists can be generated only before the meeting is held; the meeting is "%(status)s".'),
             code="agenda_locked",
@@ -267,7 +263,7 @@ def meeting_generate_lists(*, meeting: Meeting) -> list[Document]:
     the attached lists are returned as they are.
     """
     items = meeting.agenda_items.exclude(generates="").order_by("order", "id")
-    if meeting.status not in EDITABLE_STATUSES:
+    if meeting.status not in Meeting.Status.UPCOMING:
         return [
             link.document
             for item in items
@@ -275,15 +271,6 @@ def meeting_generate_lists(*, meeting: Meeting) -> list[Document]:
             for link in _generated_attachments(item, LISTS[item.generates])
         ]
     return [agenda_item_generate_list(agenda_item=item) for item in items if item.generates in LISTS]
-
-
-# The meeting's protokoll is justerat (and perhaps posted, taken down, archived).
-REPORTED_STATUSES = {
-    Meeting.Status.JUSTERAT,
-    Meeting.Status.POSTED,
-    Meeting.Status.TAKEN_DOWN,
-    Meeting.Status.ARCHIVED,
-}
 
 
 @transaction.atomic
@@ -294,7 +281,7 @@ def delegated_decisions_record_reported(*, meeting) -> int:
 
     Call it when the meeting becomes justerat (e.g. from `meetings.tasks.post_anslag`).
     """
-    if meeting.status not in REPORTED_STATUSES:
+    if meeting.status not in Meeting.Status.JUSTERAT_OR_LATER:
         raise ValidationError(
             _("The delegationsbeslut are recorded as reported once the protokoll is justerat."),
             code="not_justerat",

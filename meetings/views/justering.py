@@ -32,8 +32,6 @@ from config.downloads import file_response
 from .. import signing
 from ..justering.services import paragraph_immediate_justering_sign, protokoll_bestyrk, protokoll_sign
 from ..justering.utdrag import (
-    IMMEDIATE_SIGNING_STATUSES,
-    JUSTERAT_OR_LATER,
     immediate_justering_state,
     immediate_justeringar_awaiting,
     immediate_utdrag_get_or_create,
@@ -65,7 +63,7 @@ def protokoll_summary(request: HttpRequest, meeting: Meeting) -> dict | None:
     if not immediate and (justering is None or not meeting.is_locked):
         return None
     signers = _signers(justering) if justering else []
-    justerat = meeting.status in JUSTERAT_OR_LATER
+    justerat = meeting.status in Meeting.Status.JUSTERAT_OR_LATER
     return {
         "justering": justering,
         "signers": signers,
@@ -90,7 +88,7 @@ def protokoll_pdf(request: HttpRequest, pk: int) -> FileResponse:
     if not meeting.is_locked or justering is None or not justering.signed_file:
         raise Http404
     local = timezone.localtime(meeting.start)
-    suffix = "-justerat" if meeting.status in JUSTERAT_OR_LATER else ""
+    suffix = "-justerat" if meeting.status in Meeting.Status.JUSTERAT_OR_LATER else ""
     filename = f"protokoll-{meeting.committee.short_name}-{local:%Y-%m-%d}{suffix}.pdf"
     try:
         handle = justering.signed_file.open("rb")
@@ -129,7 +127,7 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
                     )
                     % {"count": len(documents)},
                 )
-            elif meeting.status in JUSTERAT_OR_LATER:
+            elif meeting.status in Meeting.Status.JUSTERAT_OR_LATER:
                 messages.success(
                     request, _("You have signed. Every signer has now signed: the protokoll is justerat.")
                 )
@@ -140,7 +138,7 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
     justering = Justering.objects.select_related("meeting__committee").get(pk=signature.justering_id)
     meeting = justering.meeting
     signers = _signers(justering)
-    justerat = meeting.status in JUSTERAT_OR_LATER
+    justerat = meeting.status in Meeting.Status.JUSTERAT_OR_LATER
     deadline = justering.deadline
     paragraphs = list(meeting.paragraphs.order_by("order", "number")) if justerat else []
     bestyrkt = [p for p in paragraphs if protokollsutdrag_personal(paragraph=p) is not None]
@@ -206,7 +204,7 @@ def immediate_justering(request: HttpRequest, pk: int, paragraph_pk: int) -> Htt
             "signers": [(s, s.pk in state.signed) for s in state.signers],
             "mine": mine,
             "can_sign": (
-                meeting.status in IMMEDIATE_SIGNING_STATUSES
+                meeting.status in Meeting.Status.HELD_NOT_JUSTERAT
                 and mine.pk not in state.signed
                 and not state.complete
             ),
@@ -225,9 +223,9 @@ def protokollsutdrag_pdf(request: HttpRequest, pk: int, paragraph_pk: int) -> Ht
     meeting = _protokoll_meeting(request, pk)
     paragraph = get_object_or_404(meeting.paragraphs, pk=paragraph_pk)
     try:
-        if meeting.status in JUSTERAT_OR_LATER:
+        if meeting.status in Meeting.Status.JUSTERAT_OR_LATER:
             document = protokollsutdrag_get_or_create(paragraph=paragraph)
-        elif paragraph.immediate_justering and meeting.status in IMMEDIATE_SIGNING_STATUSES:
+        elif paragraph.immediate_justering and meeting.status in Meeting.Status.HELD_NOT_JUSTERAT:
             state = immediate_justering_state(paragraph=paragraph)
             signer = may_sign(request.user, state.signature_of(request.user))
             if not immediate_utdrag_visible_to(request.user, meeting, complete=state.complete, signer=signer):

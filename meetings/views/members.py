@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from attendance.models import AbsenceNotice
-from attendance.services import ABSENCE_OPEN_STATUSES, absence_report, absence_withdraw
+from attendance.services import absence_report, absence_withdraw
 from committees.models import Person
 from committees.visibility import agenda_visible, documents_visible_to, meetings_visible_to, member_committees
 from config.downloads import file_response
@@ -102,7 +102,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         prefetch_related_objects(items, attachments)
     notice = AbsenceNotice.objects.filter(meeting=meeting, person=person).first() if person else None
     can_report_absence = bool(
-        person and meeting.start > timezone.now() and meeting.status in ABSENCE_OPEN_STATUSES
+        person and meeting.start > timezone.now() and meeting.status in Meeting.Status.UPCOMING
     )
     return render(
         request,

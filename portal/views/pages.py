@@ -24,12 +24,11 @@ from committees.models import Committee
 from config.downloads import file_response
 from meetings import signing
 from meetings.justering.utdrag import protokollsutdrag_get_or_create
-from meetings.models import AgendaItemDocument
+from meetings.models import AgendaItemDocument, Meeting
 
 from ..caching import public_cache
 from ..filters import ProtokollFilter
 from ..published import (
-    UPCOMING_STATUSES,
     calendar_meetings,
     current_anslag,
     open_paragraphs,
@@ -250,7 +249,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     if published_meetings().filter(pk=pk).exists():
         return redirect("portal:protokoll", pk=pk)
     found = get_object_or_404(
-        calendar_meetings().select_related("committee__organisation"), pk=pk, status__in=UPCOMING_STATUSES
+        calendar_meetings().select_related("committee__organisation"),
+        pk=pk,
+        status__in=Meeting.Status.UPCOMING,
     )
     return render(request, "portal/meeting.html", {"meeting": found, "sections": _public_agenda(found)})
 
@@ -279,7 +280,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
                 "date": i.meeting.start,
                 "item": public_agenda_item(i, number=0),
                 "meeting": i.meeting,
-                "on_calendar": i.meeting.status in UPCOMING_STATUSES,
+                "on_calendar": i.meeting.status in Meeting.Status.UPCOMING,
             }
             for i in items
         ],

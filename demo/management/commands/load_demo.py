@@ -75,23 +75,8 @@ from meetings.services.paragraphs import paragraph_update, protokoll_create_draf
 from meetings.services.registers import meeting_generate_lists
 from portal.search import search_reindex_all
 
-PUBLISHED_STATUSES = (
-    Meeting.Status.JUSTERAT,
-    Meeting.Status.POSTED,
-    Meeting.Status.TAKEN_DOWN,
-    Meeting.Status.ARCHIVED,
-)
-
 # The life of a meeting in order (DESIGN.md), without "cancelled".
-LIFE = [
-    Meeting.Status.PLANNED,
-    Meeting.Status.AGENDA_DRAFTED,
-    Meeting.Status.SUMMONED,
-    Meeting.Status.HELD,
-    Meeting.Status.PROTOKOLL_DRAFTED,
-    Meeting.Status.READY_FOR_JUSTERING,
-    *PUBLISHED_STATUSES,
-]
+LIFE = [*Meeting.Status.UPCOMING, *Meeting.Status.DRAFTING, *Meeting.Status.FROZEN]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
@@ -427,7 +412,7 @@ class DemoLoader:
         loaded = (
             Meeting.objects.filter(committee=committee, start=start).values_list("status", flat=True).first()
         )
-        if loaded in Meeting.LOCKED_STATUSES:
+        if loaded in Meeting.Status.FROZEN:
             # A protokoll sent for justering is a record: the database refuses to change it or
             # move it back (audit.locks), so a second run leaves it as the first one made it.
             return
@@ -438,7 +423,7 @@ class DemoLoader:
         # drafts, writes their protokoll and then moves them to their status (all in one
         # transaction), the way a protokoll gets there.
         loading_status = (
-            Meeting.Status.PROTOKOLL_DRAFTED if final_status in Meeting.LOCKED_STATUSES else final_status
+            Meeting.Status.PROTOKOLL_DRAFTED if final_status in Meeting.Status.FROZEN else final_status
         )
         meeting = self.upsert(
             Meeting,
@@ -505,7 +490,7 @@ class DemoLoader:
                     "serving": row_attendance["serving"],
                 },
             )
-        if final_status in PUBLISHED_STATUSES:
+        if final_status in Meeting.Status.JUSTERAT_OR_LATER:
             if not (row["justering"] and row["justering"]["signatures"]):
                 raise CommandError(f"{meeting}: a justerat demo protokoll needs its signers.")
             # The seeds' extracts are single §§ of longer protokoll (RF-P § 23 of §§ 19-24):
@@ -515,7 +500,7 @@ class DemoLoader:
             )
         if final_status != loading_status:
             Meeting.objects.filter(pk=meeting.pk).update(status=final_status)
-        if final_status in PUBLISHED_STATUSES:
+        if final_status in Meeting.Status.JUSTERAT_OR_LATER:
             self.require_signed(meeting)
 
     # -- justering with real digital signatures ---------------------------------------------
@@ -1033,7 +1018,7 @@ class DemoLoader:
         upcoming = (
             Meeting.objects.filter(
                 committee=forum,
-                status__in=[Meeting.Status.PLANNED, Meeting.Status.AGENDA_DRAFTED, Meeting.Status.SUMMONED],
+                status__in=Meeting.Status.UPCOMING,
                 start__date__gt=today,
             )
             .order_by("start")

@@ -5,9 +5,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.justering.utdrag import JUSTERAT_OR_LATER
 from meetings.management.meeting_document import MeetingDocumentCommand
-from meetings.models import Justering
+from meetings.models import Justering, Meeting
 from meetings.protokoll.document import protokoll_render
 
 
@@ -67,7 +66,7 @@ class Command(MeetingDocumentCommand):
             )
         justering = Justering.objects.filter(meeting=meeting).first()
         stored = justering.signed_file if justering and meeting.is_locked and justering.signed_file else None
-        justerat = meeting.status in JUSTERAT_OR_LATER
+        justerat = meeting.status in Meeting.Status.JUSTERAT_OR_LATER
 
         if signed and stored is None:
             raise CommandError(
