@@ -22,6 +22,9 @@ SQLite (the embedded demo and quick test runs) gets them after every `migrate`
 (`audit.apps`): SQLite rebuilds a table to alter it and the rebuild drops its triggers,
 so they are dropped before migrating and installed again afterwards. SQLite guards
 INSERT and UPDATE only (see `_SQLITE_EVENTS`).
+
+It is long (over 400 lines) because the triggers' SQL is written out here, next to the rule
+it enforces and the list of columns it guards.
 """
 
 from django.apps import apps

@@ -1,3 +1,9 @@
+"""The admin of ärenden, handlingar, remisser, motioner and delegationsbeslut.
+
+One module (over 400 lines) for the cases app's admin: each ModelAdmin is short, and they
+share the scoping bases (committees/scoping.py) and the forms of cases/forms.py.
+"""
+
 import contextlib
 from datetime import date
 

@@ -4,6 +4,9 @@ A handling is published as PDF. An uploaded PDF is stored as it is; a DOCX or OD
 kept as the original (`source_file`) and converted to PDF by LibreOffice in a Celery task.
 Files are stored under their SHA-256 (`documents/ab/abcd….pdf`), so the same content
 uploaded twice is stored once, and a refused upload leaves nothing behind.
+
+One module (over 400 lines) because the upload checks, the storage and the conversion are
+one pipeline a handling goes through.
 """
 
 import hashlib

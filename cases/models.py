@@ -1,4 +1,8 @@
-"""Ärenden, handlingar, remisser, motioner, delegationsordning and delegationsbeslut."""
+"""Ärenden, handlingar, remisser, motioner, delegationsordning and delegationsbeslut.
+
+The models stay in one module (over 400 lines): they refer to each other (a remiss, a motion
+and a delegationsbeslut belong to an ärende), and models.py is where a reader looks for them.
+"""
 
 import re
 

@@ -1,4 +1,9 @@
-"""Meetings, agenda items, paragraphs (§), justering, anslag and the documents built from them."""
+"""Meetings, agenda items, paragraphs (§), justering, anslag and the documents built from them.
+
+The models stay in one module (about 800 lines): they refer to each other, the record-lock
+mixin and the status groups apply to them all, and splitting them would only spread the
+relations over several files.
+"""
 
 import uuid
 

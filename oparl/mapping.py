@@ -4,6 +4,9 @@ Paragraphs are shown only through `public_paragraph()` and agenda items only thr
 `public_agenda_item()`, so a confidential one gives just its number and "Sekretess (OSL …)".
 People give their name, party and title, never an e-mail address or phone number.
 Empty values are left out, as OParl asks.
+
+One module (over 400 lines) because the OParl types refer to each other; the mapping of any
+one type is short.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ leak a draft or a confidential paragraph. The rules:
   the day it is to be taken down; after that it is in the archive.
 - People are public as holders of an assignment in a committee (name, party, role), never
   their contact details.
+
+One module on purpose (over 400 lines): the whole public rule set reads in one place, and the
+canary crawler (tests/test_demo_crawl.py) proves it.
 """
 
 from __future__ import annotations

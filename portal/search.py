@@ -14,6 +14,9 @@ public title), handlingar of those agendas with the text of their PDF, and publi
 On PostgreSQL the text is matched against a stored, GIN-indexed tsvector with the `swedish`
 configuration (so "motionen" finds "motion"); on SQLite, the embedded default, search falls
 back to a plain contains search.
+
+One module (over 400 lines): the index, the query and the differences between PostgreSQL's
+and SQLite's full-text search belong together.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ The data was extracted once from the real seed documents (see demo/data/README.m
 nothing here reads the seeds. Every row is found by a natural key (diarienummer,
 names, committee and start, committee/year/§ number …) and only written when it is
 new or differs, so running the command again leaves the database as it was.
+
+Long (over 1,000 lines) because it builds the whole demo in one readable order, meeting by
+meeting; the data itself is in demo/data/.
 """
 
 import json
