@@ -31,6 +31,7 @@ from weasyprint import HTML
 from meetings import signing
 from meetings.justering.services import protokoll_bestyrk, protokoll_sign
 from meetings.models import RenderedDocument, SigningCertificate
+from meetings.signing.pdf_signatures import STAMP_CHARACTERS, _stamp_font
 from tests.factories import CommitteeFactory, OrganisationFactory, PersonFactory, UserFactory, secretary_of
 from tests.test_justering_flow import PASSWORD, Cast, content, justerat, pdf_text
 
@@ -396,3 +397,23 @@ def test_only_the_justerings_secretary_certifies_the_utdrag_herself_all_at_once_
         assert report.account == signing.account_identifier(cast.secretary)
         assert "e-sigill" not in pdf_text(pdf)
     assert fonts_not_embedded(pdf, tmp_path, "personal-utdrag.pdf") == []
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name"),
+    [("Åsa-Britt", "Ölund Żyła"), ("Ελένη", "Παπαδοπούλου")],
+    ids=["latin-cut-font", "greek-whole-font"],
+)
+def test_a_signature_stamp_shows_the_signers_name_in_any_script_with_its_font_embedded(
+    own_ca, tmp_path, first_name, last_name
+):
+    person = PersonFactory(first_name=first_name, last_name=last_name, user=UserFactory())
+    name = f"{first_name} {last_name}"
+    latin = set(name) <= STAMP_CHARACTERS
+    assert _stamp_font(name).name.endswith("-latin.ttf") is latin
+    pdf = one_signed_pdf(person)
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert name in " ".join(text.split())
+    assert fonts_not_embedded(pdf, tmp_path, "signed.pdf") == []

@@ -84,10 +84,20 @@ class SignerBackend(ABC):
         """Return `pdf` sealed in `field_name` with the organisation's e-sigill."""
 
 
-def _stamp_font() -> Path:
+# The characters a stamp is made of: Latin script with its accents (U+0020–U+024F: every
+# Swedish, Nordic and European name), general punctuation and the euro sign.
+STAMP_CHARACTERS = frozenset(chr(code) for code in [*range(0x20, 0x250), *range(0x2000, 0x2070), 0x20AC])
+
+
+def _stamp_font(text: str = "") -> Path:
     """STAMP_FONT scaled to 1000 units per em, made once per machine. pyHanko writes a font's
     glyph widths (/W) in the font's own units, which PDF reads as thousandths of an em: with
-    DejaVu's 2048 units the letters of a stamp stood twice as far apart as they should."""
+    DejaVu's 2048 units the letters of a stamp stood twice as far apart as they should.
+
+    A stamp whose text is all STAMP_CHARACTERS gets a copy cut down to them (90 kB instead of
+    700 kB), which pyHanko subsets for each signature three times faster; any other text (a
+    name in Greek or Cyrillic letters) gets the whole font."""
+    from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.scaleUpem import scale_upem
 
@@ -99,7 +109,23 @@ def _stamp_font() -> Path:
         partial = scaled.with_suffix(f".{os.getpid()}.tmp")
         font.save(str(partial))
         partial.replace(scaled)
-    return scaled
+    if not set(text) <= STAMP_CHARACTERS:
+        return scaled
+    latin = scaled.with_name(f"paragraf-{STAMP_FONT.stem}-1000upem-latin.ttf")
+    if not latin.exists():
+        font = TTFont(str(scaled))
+        options = subset.Options()
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        options.layout_features = ["*"]
+        options.drop_tables += ["FFTM"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(ord(character) for character in STAMP_CHARACTERS))
+        subsetter.subset(font)
+        partial = latin.with_suffix(f".{os.getpid()}.tmp")
+        font.save(str(partial))
+        partial.replace(latin)
+    return latin
 
 
 def _stamp_style(*, name: str, seal: bool):
@@ -112,9 +138,10 @@ def _stamp_style(*, name: str, seal: bool):
             text = _("Sealed with the e-sigill of %(name)s\n%(ts)s")
         else:
             text = _("Digitally signed by %(name)s\n%(ts)s")
+    stamp_text = text % {"name": name, "ts": "%(ts)s"}
     return TextStampStyle(
-        stamp_text=text % {"name": name, "ts": "%(ts)s"},
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(_stamp_font()))),
+        stamp_text=stamp_text,
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(_stamp_font(stamp_text)))),
         timestamp_format="%Y-%m-%d %H:%M",
         border_width=0,
     )
