@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "attendance",
     "portal",
     "oparl",
+    "workspace",
     "audit",
     "operations",
     "demo",

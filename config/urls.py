@@ -14,6 +14,7 @@ urlpatterns = [
     path("sprak/<str:code>/", config_views.language, name="language"),
     path("register/", include("cases.urls")),
     path("narvaro/", include("attendance.urls")),
+    path("sekretariat/", include("workspace.urls")),  # the secretary's workspace
     path("oparl/v1.1/", include("oparl.urls")),
     path("konto/", include("committees.urls_account")),  # two-step verification
     path("", include("meetings.urls")),  # the members' pages: /mina-sammantraden/, /konto/, ...

@@ -227,6 +227,13 @@ RULES: list[tuple[str, object]] = [
     ("attendance:paragraph", SECRETARY_PAGE),
     ("attendance:report", STAFF_REPORT),
     ("cases:case_detail", OFFICIAL_OF_A),
+    # The secretary's workspace (issue 14): its start page for every secretary, a meeting's or a
+    # committee's pages for the secretaries of that committee (workspace/access.py).
+    (
+        "workspace:home",
+        access(anonymous=TO_LOGIN, secretary_a=OK, secretary_b=OK, superuser=OK, others=NOT_FOUND),
+    ),
+    ("workspace:*", SECRETARY_PAGE),
     ("cases:remisser", OFFICIAL),
     ("cases:motioner", OFFICIAL),
     ("cases:export", OFFICIAL),
@@ -567,6 +574,7 @@ def rule_for(pattern: Pattern):
 # The value of each URL kwarg, by kwarg name: a key of `World.values`.
 KWARGS = {
     "pk": "meeting",
+    "committee_pk": "committee",
     "paragraph_pk": "secret_paragraph",
     "document_pk": "secret_document",
     "signature_pk": "signature",

@@ -1,0 +1,4 @@
+"""The workspace's pages for: bilagor (issue 14). Every view is wrapped by a guard of
+workspace/access.py."""
+
+urlpatterns = []
