@@ -3,13 +3,15 @@
 
 from django.urls import path
 
-from .views import attendance, bilagor, home, meeting, numbering, plan, protokoll, signers
+from .views import attendance, bilagor, home, kallelse, meeting, numbering, plan, protokoll, signers
 
 app_name = "workspace"
 
 urlpatterns = [
     path("", home.start, name="home"),
     path("sammantraden/<int:pk>/", meeting.overview, name="meeting"),
+    *meeting.urlpatterns,
+    *kallelse.urlpatterns,
     *plan.urlpatterns,
     *attendance.urlpatterns,
     *protokoll.urlpatterns,
