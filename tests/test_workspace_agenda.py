@@ -100,13 +100,13 @@ def test_the_secretary_edits_and_removes_an_item(board):
             "item_id": first.pk,
             f"{prefix}-title": "Ny titel",
             f"{prefix}-kind": "information",
-            f"{prefix}-proposal": "Nämnden beslutar att godkänna förslaget.",
+            f"{prefix}-proposal": "Nämnden beslutar att avslå förslaget.",
         },
     )
     assert response.status_code == 302
     first.refresh_from_db()
     assert (first.title, first.kind) == ("Ny titel", "information")
-    assert first.proposal == "<p>Nämnden beslutar att godkänna förslaget.</p>"
+    assert first.proposal == "<p>Nämnden beslutar att avslå förslaget.</p>"
     client.post(board["url"], {"action": "delete", "item_id": first.pk})
     assert titles(board["meeting"]) == ["Andra"]
     second.refresh_from_db()
@@ -234,8 +234,9 @@ def test_a_new_case_is_registered_with_the_next_diarienummer_of_the_series(board
 
 def test_several_handlingar_at_once_a_bad_file_refused_the_good_ones_saved(board, media):
     item = AgendaItemFactory(meeting=board["meeting"], order=1)
+    one_page = pdf_bytes("Ett")
     files = [
-        SimpleUploadedFile("Tjänsteskrivelse.pdf", pdf_bytes("Ett"), content_type="application/pdf"),
+        SimpleUploadedFile("Tjänsteskrivelse.pdf", one_page, content_type="application/pdf"),
         SimpleUploadedFile("program.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf"),
         SimpleUploadedFile("Karta.pdf", pdf_bytes("Två", "Tre"), content_type="application/pdf"),
     ]
@@ -248,7 +249,7 @@ def test_several_handlingar_at_once_a_bad_file_refused_the_good_ones_saved(board
     assert "program.pdf" in page  # its own message
     attached = list(item.attachments.order_by("order").values_list("document__title", "document__page_count"))
     assert attached == [("Tjänsteskrivelse", 1), ("Karta", 2)]
-    again = SimpleUploadedFile("Kopia.pdf", pdf_bytes("Ett"), content_type="application/pdf")
+    again = SimpleUploadedFile("Kopia.pdf", one_page, content_type="application/pdf")
     board["client"].post(
         board["url"], {"action": "upload", "item_id": item.pk, "kind": "bilaga", "files": [again]}
     )

@@ -213,11 +213,14 @@ def _handle(request, meeting, action):
         try:
             saved, overwritten = _save_item(request, meeting, form, item)
         except ValidationError as error:
+            if getattr(error, "code", None) == "agenda_locked":
+                raise
             if hasattr(error, "error_dict"):
                 for field, errors in error.error_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
-                return None, {prefix: form}
-            raise
+            else:
+                form.add_error("case_number" if form.cleaned_data.get("new_case") else None, error)
+            return None, {prefix: form}
         if overwritten:
             messages.warning(
                 request,
