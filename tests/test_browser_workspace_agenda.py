@@ -34,10 +34,16 @@ def test_secretary_drags_an_item_into_place_and_uploads_several_handlingar(live_
     page.wait_for_url(f"{live_server.url}{path}")
 
     # Drag "Val av justerare" onto the upper half of "Mötets öppnande": it goes first.
-    with page.expect_navigation():
-        page.drag_and_drop(
-            f"#item-{last.pk} .ag-handle", f"#item-{first.pk}", target_position={"x": 40, "y": 5}
-        )
+    page.set_viewport_size({"width": 1280, "height": 2400})  # both items in view: no scrolling mid-drag
+    with page.expect_response(lambda r: r.request.method == "POST") as saved:
+        page.hover(f"#item-{last.pk} .ag-handle")
+        page.mouse.down()
+        page.hover(f"#item-{first.pk}", position={"x": 40, "y": 5})
+        page.hover(f"#item-{first.pk}", position={"x": 40, "y": 6})
+        page.mouse.up()
+    assert saved.value.status == 200, saved.value.text()
+    assert saved.value.request.post_data and f"{last.pk},{first.pk}" in saved.value.request.post_data
+    page.wait_for_load_state()
     assert titles(meeting) == ["Val av justerare", "Mötets öppnande", "Budget 2025"]
     assert page.locator(".ag-item__title").first.inner_text().endswith("Val av justerare")
 
@@ -69,3 +75,29 @@ def test_secretary_drags_an_item_into_place_and_uploads_several_handlingar(live_
     # Nothing overflows sideways on a phone.
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_agenda_page_has_no_axe_violations(live_server, browser):
+    from tests.test_portal_accessibility import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip(f"{AXE} missing: run `npm ci` (make test does)")
+    committee = CommitteeFactory(name="Kommunalt forum")
+    meeting = MeetingFactory(committee=committee, status=Meeting.Status.PLANNED)
+    AgendaItemFactory(meeting=meeting, order=1, title="Mötets öppnande", section="Inledning")
+    AgendaItemFactory(
+        meeting=meeting, order=2, title="Budget 2025", section="Beslutsärenden", presenter="Eva"
+    )
+    secretary = secretary_of(committee, username="axel")
+    path = f"/sekretariat/sammantraden/{meeting.pk}/dagordning/"
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)  # axe is injected by the test
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/admin/login/?next={path}")
+        page.fill("#id_username", secretary.username)
+        page.fill("#id_password", PASSWORD)
+        page.press("#id_password", "Enter")
+        page.wait_for_url(f"{live_server.url}{path}")
+        assert _axe_violations(page) == []
+    finally:
+        context.close()
