@@ -45,7 +45,7 @@
     }).join("");
   }
 
-  function makeEditor(textarea, onChange) {
+  function makeEditor(textarea, onChange, msg) {
     var label = document.querySelector('label[for="' + textarea.id + '"]');
     if (label && !label.id) { label.id = textarea.id + "-label"; }
     var wrap = document.createElement("div");
@@ -63,8 +63,8 @@
     if (label) { editor.setAttribute("aria-labelledby", label.id); label.htmlFor = editor.id; }
     var value = textarea.value;
     editor.innerHTML = clean(looksLikeHtml(value) ? value : textToHtml(value));
-    [["bold", "B", "Fetstil"], ["italic", "I", "Kursiv"], ["insertUnorderedList", "•", "Punktlista"],
-     ["insertOrderedList", "1.", "Numrerad lista"]].forEach(function (b) {
+    [["bold", "B", msg("bold")], ["italic", "I", msg("italic")], ["insertUnorderedList", "•", msg("bullets")],
+     ["insertOrderedList", "1.", msg("numbers")]].forEach(function (b) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "pk-editor__button pk-editor__button--" + b[0];
@@ -114,7 +114,7 @@
       timer = setTimeout(save, DELAY);
     }
     var syncs = Array.prototype.map.call(form.querySelectorAll("textarea[data-richtext]"), function (t) {
-      return makeEditor(t, changed);
+      return makeEditor(t, changed, msg);
     });
     form.addEventListener("input", function (e) {
       if (e.target.matches("input, textarea, select")) { changed(); }

@@ -95,12 +95,13 @@ class ProtokollParagraphForm(ParagraphAdminForm):
         widgets = {
             "basis": forms.Textarea(attrs={"rows": 3}),
             "send_to": forms.Textarea(attrs={"rows": 2}),
-            **{name: forms.Textarea(attrs={"rows": 4, "data-richtext": "1"}) for name in RICH_FIELDS},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in RICH_FIELDS:
+            # The model field's form field brings the admin's prose editor widget: replaced here.
+            self.fields[name].widget = forms.Textarea(attrs={"rows": 4, "data-richtext": "1"})
             self.fields[name].required = False
 
     def _clean_rich(self, name):
