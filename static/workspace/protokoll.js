@@ -132,7 +132,7 @@
       saving = true;
       dirty = false;
       show(msg("saving"), "saving");
-      fetch(form.action, {
+      fetch(form.getAttribute("action"), {
         method: "POST", body: data, credentials: "same-origin",
         headers: { "Accept": "application/json" }
       }).then(function (response) {
@@ -146,7 +146,7 @@
           slot.innerHTML = "";
           var old = form.parentNode.querySelector(":scope > .pk-conflict");
           if (old) { old.remove(); }
-          if (dirty) { changed(); } else { show(msg("saved").replace("%s", body.saved_at), "saved"); }
+          if (dirty) { changed(); } else { show(msg("saved") + " " + body.saved_at, "saved"); }
         } else if (body.conflict) {
           conflicted = true;
           dirty = true;
