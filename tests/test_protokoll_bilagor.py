@@ -117,9 +117,13 @@ def test_bilagor_are_merged_after_the_paragraphs_with_their_pages_in_the_content
     assert own_pages >= 4  # first page, two §§, Bilaga 1
     assert without.page_count == total
     rows = _contents_rows(pdf)
-    assert rows == {2: (own_pages + 1, own_pages + 3), 3: (own_pages + 4, own_pages + 5)}
-    for number, (first, last) in rows.items():
-        title = {2: "Bildpresentation RUS", 3: "Karta"}[number]
+    assert rows == {
+        1: (own_pages, own_pages),  # the närvarolista, the last of the protokoll's own pages
+        2: (own_pages + 1, own_pages + 3),
+        3: (own_pages + 4, own_pages + 5),
+    }
+    for number, title in ((2, "Bildpresentation RUS"), (3, "Karta")):
+        first, last = rows[number]
         for page in range(first, last + 1):
             assert f"{title} sida {page - first + 1}" in pdf_text(pdf, page)
     # Every own page counts the whole document, in Swedish: "Sida 1 av 10".
