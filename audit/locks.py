@@ -17,7 +17,8 @@ about a protokoll: its meeting's status and content, the justering's hashes and 
 signatures, and the handlingar it refers to.
 
 PostgreSQL gets the triggers from the migrations `audit.0002_protokoll_lock_triggers` and
-`audit.0003_record_lock_triggers`.
+`audit.0003_record_lock_triggers`; `audit.0007_paragraph_annex_lock_triggers` installs both sets
+again for the bilagor of a § (meetings_paragraphannex, and their handlingar).
 SQLite (the embedded demo and quick test runs) gets them after every `migrate`
 (`audit.apps`): SQLite rebuilds a table to alter it and the rebuild drops its triggers,
 so they are dropped before migrating and installed again afterwards. SQLite guards
@@ -45,6 +46,7 @@ GUARDED_TABLES = {
     "attendance_reservation": "paragraph",
     "attendance_vote": "paragraph",
     "attendance_ballot": "vote",
+    "meetings_paragraphannex": "paragraph",
 }
 
 _STATUSES_SQL = ", ".join(f"'{status}'" for status in LOCKED_STATUSES)
@@ -301,12 +303,17 @@ def _justering_meeting(justering: str) -> str:
 
 
 def _document_in_locked_protokoll(document: str) -> str:
+    """A handling of an agenda item of a locked meeting, or a bilaga of a locked protokoll."""
     return (
-        "EXISTS (SELECT 1 FROM meetings_agendaitemdocument da "
+        "(EXISTS (SELECT 1 FROM meetings_agendaitemdocument da "
         "JOIN meetings_agendaitem di ON di.id = da.agenda_item_id "
         "LEFT JOIN meetings_paragraph dp ON dp.agenda_item_id = di.id "
         "JOIN meetings_meeting dm ON dm.id = di.meeting_id OR dm.id = dp.meeting_id "
-        f"WHERE da.document_id = {document} AND dm.status IN ({_STATUSES_SQL}))"
+        f"WHERE da.document_id = {document} AND dm.status IN ({_STATUSES_SQL})) "
+        "OR EXISTS (SELECT 1 FROM meetings_paragraphannex pa "
+        "JOIN meetings_paragraph pp ON pp.id = pa.paragraph_id "
+        "JOIN meetings_meeting pm ON pm.id = pp.meeting_id "
+        f"WHERE pa.document_id = {document} AND pm.status IN ({_STATUSES_SQL})))"
     )
 
 

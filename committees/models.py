@@ -125,6 +125,14 @@ class Committee(models.Model):
     )
     email = models.EmailField(_("e-mail"), blank=True)
     default_location = models.CharField(_("usual meeting place"), max_length=200, blank=True)
+    attendance_as_annex = models.BooleanField(
+        _("närvarolista as Bilaga 1"),
+        default=False,
+        help_text=_(
+            "Print the närvarolista (all kallade, present marked with X) as Bilaga 1 instead of "
+            "on the first page. New meetings take this setting; each meeting keeps its own."
+        ),
+    )
     substitute_rule = models.CharField(
         _("order in which ersättare are called"),
         max_length=20,

@@ -190,6 +190,17 @@ class Meeting(models.Model):
             ),
         ]
 
+    def __init__(self, *args, **kwargs):
+        # A new meeting takes the committee's närvarolista setting unless it is given
+        # (a keyword, a form that sets it, a row read from the database: positional args).
+        super().__init__(*args, **kwargs)
+        self.__dict__["_annex_from_committee"] = not args and "attendance_as_annex" not in kwargs
+
+    def __setattr__(self, name, value):
+        if name == "attendance_as_annex" and "_annex_from_committee" in self.__dict__:
+            self.__dict__["_annex_from_committee"] = False
+        super().__setattr__(name, value)
+
     def __str__(self):
         return f"{self.committee.name} {self.start:%Y-%m-%d}"
 
@@ -198,6 +209,14 @@ class Meeting(models.Model):
     CALENDAR_FIELDS = ("start", "end", "location")
 
     def save(self, *args, **kwargs):
+        if self._state.adding and self.__dict__.get("_annex_from_committee") and self.committee_id:
+            self.__dict__["attendance_as_annex"] = (
+                Committee.objects.filter(pk=self.committee_id)
+                .values_list("attendance_as_annex", flat=True)
+                .first()
+                or False
+            )
+            self.__dict__["_annex_from_committee"] = False
         update_fields = kwargs.get("update_fields")
         if self.pk and (update_fields is None or set(update_fields) & set(self.CALENDAR_FIELDS)):
             stored = Meeting.objects.filter(pk=self.pk).values("version", *self.CALENDAR_FIELDS).first()
@@ -381,6 +400,35 @@ class AgendaItemDocument(models.Model):
         ordering = ["agenda_item", "order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["agenda_item", "document"], name="agenda_item_document_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.document)
+
+
+class ParagraphAnnex(ProtokollContentMixin, models.Model):
+    """A handling attached to a § as a bilaga of the protokoll: merged into the protokoll PDF
+    after the §§ and listed in its innehållsförteckning. The bilaga's number is not stored: it
+    follows from the § order and `order` (`meetings.protokoll.annexes.meeting_annexes`), so
+    it never has a gap or a duplicate; it is fixed with the rest of the protokoll at freezing.
+    """
+
+    protokoll_meeting_path = "paragraph__meeting"
+
+    paragraph = models.ForeignKey(
+        "Paragraph", on_delete=models.CASCADE, related_name="annexes", verbose_name=_("paragraph")
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="paragraph_annexes", verbose_name=_("document")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("bilaga")
+        verbose_name_plural = _("bilagor")
+        ordering = ["paragraph", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["paragraph", "document"], name="paragraph_annex_unique"),
         ]
 
     def __str__(self):

@@ -12,6 +12,9 @@ leak a draft or a confidential paragraph. The rules:
 - A meeting's agenda is public once the secretary publishes it (`Meeting.agenda_published`);
   confidential agenda items show only their public title or "Sekretess".
 - A handling is public if it is not confidential and is attached to a public agenda item.
+- A bilaga of a published protokoll (a handling attached to a §) is published in the protokoll
+  PDF unless it or its § is confidential; then the public version names it by number as
+  withheld (`withheld_in_public_protokoll`).
 - A case (diarienummer) is public if it is not confidential and has a public paragraph or a
   public agenda item.
 - The anslagstavla is public by nature: an anslag is current from the day it is posted until
@@ -35,7 +38,15 @@ from django.utils.translation import gettext as _
 from attendance.models import Ballot, Disqualification, Reservation, Vote
 from cases.models import Case, Document
 from committees.models import Assignment, Committee, Organisation, Party, Person
-from meetings.models import AgendaItem, AgendaItemDocument, Anslag, Meeting, MeetingTransition, Paragraph
+from meetings.models import (
+    AgendaItem,
+    AgendaItemDocument,
+    Anslag,
+    Meeting,
+    MeetingTransition,
+    Paragraph,
+    ParagraphAnnex,
+)
 
 Status = Meeting.Status
 
@@ -103,6 +114,18 @@ def published_paragraphs() -> QuerySet[Paragraph]:
     return Paragraph.objects.filter(meeting__in=published_meetings().values("pk")).select_related(
         "meeting__committee", "case"
     )
+
+
+def withheld_in_public_protokoll() -> Q:
+    """Meetings (a Q on Meeting) whose public protokoll must leave something out: a
+    confidential § or a bilaga whose handling or § is confidential. Their public protokoll is
+    the certified public version (portal/services.py), with the bilaga named as withheld and
+    its pages not merged; the others publish the signed protokoll itself, bilagor included."""
+    confidential_paragraph = Paragraph.objects.filter(meeting=OuterRef("pk"), confidential=True)
+    confidential_annex = ParagraphAnnex.objects.filter(
+        paragraph__meeting=OuterRef("pk"), document__confidential=True
+    )
+    return Q(Exists(confidential_paragraph)) | Q(Exists(confidential_annex))
 
 
 def open_paragraphs() -> QuerySet[Paragraph]:

@@ -13,7 +13,6 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,13 @@ from meetings.models import Justering, Meeting, RenderedDocument, Signature
 from meetings.protokoll.context import protokoll_context
 from meetings.protokoll.document import protokoll_render_pdf
 
-from .published import anslag_all, public_paragraph, published_paragraphs
+from .published import (
+    anslag_all,
+    public_paragraph,
+    published_meetings,
+    published_paragraphs,
+    withheld_in_public_protokoll,
+)
 
 # The invisible field of the certification signature that seals the public version.
 PUBLIC_VERSION_FIELD = "bestyrkande"
@@ -157,7 +162,7 @@ def protokoll_public_pdf_get_or_create(*, meeting: Meeting) -> RenderedDocument:
 def protokoll_public_file(*, meeting: Meeting):
     """The file the public downloads as the protokoll: the signed protokoll itself when no §
     is confidential, else the certified public version. None while there is no signed file."""
-    if published_paragraphs().filter(meeting=meeting, confidential=True).exists():
+    if published_meetings().filter(withheld_in_public_protokoll(), pk=meeting.pk).exists():
         return protokoll_public_pdf_get_or_create(meeting=meeting).file
     justering = Justering.objects.filter(meeting=meeting).first()
     if justering is None or not justering.signed_file:
@@ -173,8 +178,7 @@ def with_public_protokoll_file(meetings):
     with_file = meetings.filter(justering__isnull=False).exclude(justering__signed_file="")
     if signing.signing_ca_exists():  # the public version is sealed with the e-sigill
         return with_file
-    confidential = published_paragraphs().filter(meeting=OuterRef("pk"), confidential=True)
-    return with_file.filter(~Exists(confidential))
+    return with_file.exclude(withheld_in_public_protokoll())
 
 
 def protokoll_public_file_available(*, meeting: Meeting) -> bool:

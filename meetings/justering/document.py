@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from meetings import signing
 from meetings.models import Justering, Meeting, Paragraph, Signature
+from meetings.protokoll.annexes import annex_snapshot
 from meetings.protokoll.document import protokoll_render
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ def paragraph_snapshot(p: Paragraph) -> dict:
 
 def protokoll_snapshot(meeting: Meeting) -> dict:
     """Everything the protokoll says, as plain data: paragraphs, attendance, jäv, votes,
-    reservations and signers. Its hash is the justering's content hash."""
+    reservations, the bilagor (number, §, handling and its file's hash) and signers.
+    Its hash is the justering's content hash."""
     paragraphs = [paragraph_snapshot(p) for p in meeting.paragraphs.order_by("order").select_related("case")]
     attendance = sorted(
         [
@@ -97,6 +99,8 @@ def protokoll_snapshot(meeting: Meeting) -> dict:
         "location": meeting.location,
         "paragraphs": paragraphs,
         "attendance": attendance,
+        "attendance_as_annex": meeting.attendance_as_annex,
+        "annexes": annex_snapshot(meeting),
         "signers": signers,
     }
 
@@ -109,7 +113,7 @@ def justering_store_frozen_pdf(*, justering: Justering) -> None:
     """Render the frozen protokoll, pre-create one empty signature field per required signer
     and store it as both the frozen file and the (still unsigned) signed file."""
     meeting = justering.meeting
-    rendered = protokoll_render(meeting=meeting, public=False)
+    rendered = protokoll_render(meeting=meeting, public=False, strict=True)
     signatures = list(justering.signatures.order_by("order", "pk"))
     fields_by_name = {f.name: f for f in rendered.signature_fields}
     chosen = []

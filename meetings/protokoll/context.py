@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from attendance.models import Attendance, Ballot, Disqualification, Reservation, Vote
 from committees.models import Assignment
 from meetings.models import Meeting, Paragraph, Signature, paragraph_span
+from meetings.protokoll.annexes import document_is_mergeable, meeting_annexes
 
 # The reserved box for one digital signature (what pyHanko's visible signature fills).
 SIGNATURE_BOX_MM = (72, 16)
@@ -180,16 +181,99 @@ def _attendance(meeting: Meeting, attendances: list[Attendance]) -> dict:
     }
 
 
-def _annex(attendances: list[Attendance]) -> list[dict]:
-    """Bilaga 1: everyone on the attendance list in the order it was recorded, X for present."""
-    return [
-        {
-            "name": attendance.person.full_name,
-            "represents": attendance.person.represents,
-            "present": attendance.status == Attendance.Status.PRESENT,
-        }
-        for attendance in sorted(attendances, key=lambda a: a.pk)
-    ]
+def _collation_key(text: str) -> str:
+    """Swedish alphabetical order for names: å, ä, ö after z (in that order)."""
+    return text.lower().translate(str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"}))
+
+
+def _kallade_assignments(meeting: Meeting) -> dict:
+    """person id → the person's most significant current assignment in the committee (every
+    holder of a current assignment is kallad: ledamöter, ersättare, tjänstepersoner…)."""
+    on = timezone.localtime(meeting.start).date()
+    assignments = {}
+    queryset = (
+        Assignment.objects.filter(committee_id=meeting.committee_id)
+        .current(on)
+        .select_related("person__party")
+    )
+    for assignment in queryset:
+        current = assignments.get(assignment.person_id)
+        if current is None or (assignment.order, assignment.pk) < (current.order, current.pk):
+            assignments[assignment.person_id] = assignment
+    return assignments
+
+
+def _annex(meeting: Meeting, attendances: list[Attendance]) -> list[dict]:
+    """The närvarolista in the seeds' form: everyone kallad (every holder of a current
+    assignment in the committee) and everyone else on the attendance list, grouped by the
+    organisation they represent, X for those present; a tjänstgörande ersättare shows whom
+    she replaces. An organisation whose people were all absent is listed too. The
+    organisations in alphabetical order, the committee's own organisation last (as the seeds
+    do); within one, in the committee's list order."""
+    assignments = _kallade_assignments(meeting)
+    by_person = {attendance.person_id: attendance for attendance in attendances}
+    people = {a.person_id: a.person for a in attendances}
+    for person_id, assignment in assignments.items():
+        people.setdefault(person_id, assignment.person)
+    host = meeting.committee.organisation.name
+
+    def organisation(person) -> str:
+        return (person.represents or "").strip() or host
+
+    def sort_key(person):
+        name = organisation(person)
+        assignment = assignments.get(person.pk)
+        order = assignment.order if assignment else 10_000
+        return (
+            name == host,
+            _collation_key(name),
+            order,
+            _collation_key(person.last_name),
+            _collation_key(person.first_name),
+        )
+
+    rows, previous = [], None
+    for person in sorted(people.values(), key=sort_key):
+        attendance = by_person.get(person.pk)
+        present = attendance is not None and attendance.status == Attendance.Status.PRESENT
+        notes = []
+        if present and attendance.replaces_id:
+            notes.append(
+                pgettext("protokoll", "serving for %(name)s") % {"name": attendance.replaces.full_name}
+            )
+        elif present and attendance.capacity == Attendance.Capacity.SUBSTITUTE and attendance.serving:
+            notes.append(pgettext("protokoll", "serving"))
+        if present:
+            notes.append(_attendance_note(attendance))
+        group = organisation(person)
+        rows.append(
+            {
+                "name": person.full_name,
+                "represents": group,
+                "present": present,
+                "note": ", ".join(note for note in notes if note),
+                "first_of_group": group != previous,
+            }
+        )
+        previous = group
+    return rows
+
+
+def _absent(meeting: Meeting, attendances: list[Attendance]) -> list[dict]:
+    """Kallade ledamöter and ersättare who were not there (for the first page when the
+    närvarolista is not a bilaga): absent on the attendance list, or never recorded."""
+    assignments = _kallade_assignments(meeting)
+    present = {a.person_id for a in attendances if a.status == Attendance.Status.PRESENT}
+    rows = []
+    for person_id, assignment in sorted(
+        assignments.items(), key=lambda item: (item[1].order, item[1].person.last_name)
+    ):
+        if person_id in present:
+            continue
+        if assignment.role not in (*Assignment.MEMBER_ROLES, Assignment.Role.SUBSTITUTE):
+            continue
+        rows.append({"name": assignment.person.display_name, "role": str(assignment.get_role_display())})
+    return rows
 
 
 def _vote(vote: Vote) -> dict:
@@ -277,6 +361,32 @@ def _paragraph(paragraph: Paragraph, *, public: bool) -> dict:
     return row
 
 
+def _document_annexes(meeting: Meeting, *, public: bool) -> list[dict]:
+    """The handlingar attached to the §§ as bilagor, numbered (meetings/protokoll/annexes.py).
+    In the public version a confidential one (or one of a confidential §) is withheld: it
+    keeps its number and OSL ground, not its title, and its pages are not merged."""
+    rows = []
+    for numbered in meeting_annexes(meeting):
+        withheld = public and numbered.confidential
+        rows.append(
+            {
+                "number": numbered.number,
+                "anchor": numbered.anchor,
+                "paragraph_id": numbered.paragraph.pk,
+                "paragraph_number": numbered.paragraph.number,
+                "document_id": numbered.document.pk,
+                "title": "" if withheld else numbered.document.title,
+                "withheld": withheld,
+                "osl_reference": numbered.osl_reference if numbered.confidential else "",
+                "file_name": ""
+                if withheld or not document_is_mergeable(numbered.document)
+                else numbered.document.file.name,
+                "pages": "",  # "18 - 38", filled in when the PDF is merged (document.py)
+            }
+        )
+    return rows
+
+
 def _paragraph_queryset():
     person = "person__party"
     return Paragraph.objects.select_related("case").prefetch_related(
@@ -335,6 +445,10 @@ def protokoll_context(*, meeting: Meeting, public: bool = False) -> dict:
         ).order_by("pk")
     )
     facts = _meeting_facts(meeting)
+    annexes = _document_annexes(meeting, public=public)
+    by_paragraph = {}
+    for annex in annexes:
+        by_paragraph.setdefault(annex["paragraph_id"], []).append(annex)
     title = pgettext("protokoll", "Minutes %(committee)s %(date)s") % {
         "committee": meeting.committee.name,
         "date": f"{facts['date']:%Y-%m-%d}",
@@ -343,10 +457,14 @@ def protokoll_context(*, meeting: Meeting, public: bool = False) -> dict:
         **facts,
         "title": title,
         "public": public,
-        "paragraphs": [_paragraph(p, public=public) for p in paragraphs],
+        "paragraphs": [
+            {**_paragraph(p, public=public), "annexes": by_paragraph.get(p.pk, [])} for p in paragraphs
+        ],
         "attendance": _attendance(meeting, attendances),
         "attendance_as_annex": meeting.attendance_as_annex,
-        "annex": _annex(attendances) if meeting.attendance_as_annex else [],
+        "annex": _annex(meeting, attendances) if meeting.attendance_as_annex else [],
+        "absent": [] if meeting.attendance_as_annex else _absent(meeting, attendances),
+        "annexes": annexes,
         "signers": _signers(meeting),
         "signature_fields": True,
         "justering_days": meeting.committee.justering_days,
