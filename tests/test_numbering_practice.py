@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.urls import reverse
 
 from committees.models import Committee
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_unfreeze
@@ -24,7 +25,14 @@ from meetings.services.paragraphs import (
     paragraph_move,
     protokoll_create_draft,
 )
-from tests.factories import AgendaItemFactory, CommitteeFactory, MeetingFactory, PersonFactory, local
+from tests.factories import (
+    AgendaItemFactory,
+    CommitteeFactory,
+    MeetingFactory,
+    PersonFactory,
+    local,
+    secretary_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +192,7 @@ def test_the_starting_number_cannot_change_once_a_protokoll_of_the_year_is_froze
     september = drafted(committee, local(2025, 9, 12), ["a", "b"])
     freeze(september)
     october = drafted(committee, local(2025, 10, 10), ["c"])
-    with pytest.raises(TransitionError, match="never change") as refused:
+    with pytest.raises(TransitionError, match="ändras aldrig") as refused:
         series_set_first_number(committee=committee, year=2025, first_number=112)
     assert refused.value.code == "series_has_frozen"
     assert numbers(september) == [1, 2] and numbers(october) == [3]
@@ -264,7 +272,7 @@ def test_a_frozen_meeting_or_an_announced_one_is_not_deleted():
     committee = CommitteeFactory()
     frozen = drafted(committee, local(2025, 9, 12), ["a"])
     freeze(frozen)
-    with pytest.raises(TransitionError, match="sent for justering") as refused:
+    with pytest.raises(TransitionError, match="skickats för justering") as refused:
         meeting_delete(meeting=frozen)
     assert refused.value.code == "meeting_frozen"
     announced = MeetingFactory(committee=committee, status=Meeting.Status.PLANNED, start=local(2025, 12, 1))
@@ -324,3 +332,64 @@ def test_protokoll_drafted_at_the_same_moment_share_the_series_without_gap_or_du
         thread.join(60)
     assert errors == []
     assert [numbers(meeting) for meeting in meetings] == [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]
+
+
+# --- The workspace pages -------------------------------------------------------------------------
+
+
+def test_the_secretary_deletes_a_draft_meeting_from_its_confirm_page(client):
+    committee = CommitteeFactory()
+    october = drafted(committee, local(2025, 10, 10), ["a", "b"])
+    november = drafted(committee, local(2025, 11, 14), ["c"])
+    client.force_login(secretary_of(committee))
+    url = reverse("workspace:meeting_delete", args=[october.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "2 §§" in page.content.decode()
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse("workspace:home")
+    assert not Meeting.objects.filter(pk=october.pk).exists()
+    assert numbers(november) == [1]
+
+
+def test_the_delete_page_of_a_frozen_meeting_refuses_and_deletes_nothing(client):
+    committee = CommitteeFactory()
+    meeting = drafted(committee, local(2025, 10, 10), ["a"])
+    freeze(meeting)
+    client.force_login(secretary_of(committee))
+    url = reverse("workspace:meeting_delete", args=[meeting.pk])
+    page = client.get(url).content.decode()
+    assert 'role="alert"' in page and '<form method="post" class="ws-confirm">' not in page
+    assert client.post(url).status_code == 409
+    assert Meeting.objects.filter(pk=meeting.pk).exists()
+
+
+def test_the_secretary_deletes_a_draft_protokoll_from_its_confirm_page(client):
+    committee = CommitteeFactory()
+    meeting = drafted(committee, local(2025, 10, 10), ["a"])
+    client.force_login(secretary_of(committee))
+    url = reverse("workspace:protokoll_delete_draft", args=[meeting.pk])
+    assert "§ 1 a" in client.get(url).content.decode()
+    assert client.post(url).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.HELD and not meeting.paragraphs.exists()
+
+
+def test_the_series_page_sets_the_first_number_and_the_numbering_and_refuses_a_frozen_change(client):
+    committee = CommitteeFactory()
+    client.force_login(secretary_of(committee))
+    url = reverse("workspace:numbering", args=[committee.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"action": "first_number", "year": 2025, "first_number": 112})
+    assert response.status_code == 302
+    september = drafted(committee, local(2025, 9, 12), ["a", "b"])
+    assert numbers(september) == [112, 113]
+    freeze(september)
+    refused = client.post(url, {"action": "first_number", "year": 2025, "first_number": 1})
+    assert refused.status_code == 400 and "ändras aldrig" in refused.content.decode()
+    assert numbers(september) == [112, 113]
+    assert "§§ 112–113" in client.get(url).content.decode()
+    response = client.post(url, {"action": "numbering", "numbering": "meeting"})
+    assert response.status_code == 302
+    committee.refresh_from_db()
+    assert committee.paragraph_numbering == Committee.Numbering.PER_MEETING
+    assert numbers(september) == [112, 113]
