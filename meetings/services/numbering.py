@@ -65,12 +65,9 @@ def _frozen(paragraphs) -> list[Paragraph]:
     return [p for p in paragraphs if p.meeting.is_locked]
 
 
-def _last_frozen_number(paragraphs, series: ParagraphSeries) -> int:
-    """The highest frozen number of a per-year series, or first_number - 1 if none is frozen."""
-    return max(
-        (p.number for p in _frozen(paragraphs) if not p.numbered_per_meeting),
-        default=series.first_number - 1,
-    )
+def _last_frozen_number(paragraphs) -> int | None:
+    """The highest frozen number of a per-year series, or None if none is frozen."""
+    return max((p.number for p in _frozen(paragraphs) if not p.numbered_per_meeting), default=None)
 
 
 def _series_paragraphs(committee: Committee, year: int) -> list[Paragraph]:
@@ -108,7 +105,9 @@ def meeting_pinned(meeting: Meeting) -> Pinned | None:
     series = series_settings(committee=committee, year=year, create=False)
     if series.per_meeting:
         return None
-    top = _last_frozen_number(_series_paragraphs(committee, year), series)
+    top = _last_frozen_number(_series_paragraphs(committee, year))
+    if top is None:
+        return None
     numbers = tuple(sorted(number for _c, _y, number in own if number < top))
     return Pinned(numbers=numbers, last_frozen=top) if numbers else None
 
@@ -150,14 +149,16 @@ def paragraphs_renumber(*, committee: Committee, year: int) -> None:
             counters[paragraph.meeting_id] = counters.get(paragraph.meeting_id, 0) + 1
             wanted[paragraph.pk] = (counters[paragraph.meeting_id], True)
     else:
-        top = _last_frozen_number(paragraphs, series)
+        top = _last_frozen_number(paragraphs)
         by_meeting: dict[int, list[Paragraph]] = {}
         for paragraph in drafts:
             by_meeting.setdefault(paragraph.meeting_id, []).append(paragraph)
-        next_number = top + 1
+        next_number = series.first_number if top is None else top + 1
         for meeting_paragraphs in by_meeting.values():
             held = sorted(
-                p.number for p in meeting_paragraphs if not p.numbered_per_meeting and p.number < top
+                p.number
+                for p in meeting_paragraphs
+                if top is not None and not p.numbered_per_meeting and p.number < top
             )
             if held:
                 if len(held) != len(meeting_paragraphs):
