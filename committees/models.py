@@ -98,6 +98,10 @@ class Committee(models.Model):
         PREPARATORY = "beredning", _("beredning")
         FORUM = "forum", _("forum")
 
+    class Numbering(models.TextChoices):
+        PER_YEAR = "year", _("one series per calendar year")
+        PER_MEETING = "meeting", _("each meeting's §§ start at 1")
+
     class SubstituteRule(models.TextChoices):
         OWN_PARTY_FIRST = "own_party_first", _("own party's ersättare first, then the list order")
         LIST_ORDER = "list_order", _("the list order decided by the council")
@@ -149,6 +153,16 @@ class Committee(models.Model):
         default=180,
         validators=[MinValueValidator(1)],
         help_text=_("A meeting without an end time lasts this long in the calendars."),
+    )
+    paragraph_numbering = models.CharField(
+        _("§ numbering"),
+        max_length=10,
+        choices=Numbering.choices,
+        default=Numbering.PER_YEAR,
+        help_text=_(
+            "Per year: §§ run on through the calendar year. Per meeting: each protokoll starts at § 1. "
+            "A year with a protokoll sent for justering keeps the numbering it has."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +91,8 @@ class Meeting(models.Model):
         Status.AGENDA_DRAFTED: {Status.SUMMONED, Status.PLANNED, Status.CANCELLED},
         Status.SUMMONED: {Status.HELD, Status.AGENDA_DRAFTED, Status.CANCELLED},
         Status.HELD: {Status.PROTOKOLL_DRAFTED},
-        Status.PROTOKOLL_DRAFTED: {Status.READY_FOR_JUSTERING},
+        # Back to held: the draft protokoll deleted (meetings/services/deletion.py).
+        Status.PROTOKOLL_DRAFTED: {Status.READY_FOR_JUSTERING, Status.HELD},
         Status.READY_FOR_JUSTERING: {Status.JUSTERAT, Status.PROTOKOLL_DRAFTED},
         Status.JUSTERAT: {Status.POSTED},
         Status.POSTED: {Status.TAKEN_DOWN},
@@ -467,6 +469,12 @@ class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, Confidentiality)
     )
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("§ number"))
+    numbered_per_meeting = models.BooleanField(
+        _("numbered per meeting"),
+        default=False,
+        editable=False,
+        help_text=_("The committee numbers each meeting's §§ from 1 (ParagraphSeries.per_meeting)."),
+    )
     order = models.PositiveIntegerField(_("order in the protokoll"), default=0)
     title = models.CharField(_("title"), max_length=500)
     case = models.ForeignKey(
@@ -499,8 +507,10 @@ class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, Confidentiality)
             *Confidentiality.Meta.constraints,
             models.UniqueConstraint(
                 fields=["committee", "year", "number"],
+                condition=Q(numbered_per_meeting=False),
                 name="paragraph_unique_number_per_series_year",
             ),
+            models.UniqueConstraint(fields=["meeting", "number"], name="paragraph_unique_number_per_meeting"),
             models.CheckConstraint(condition=Q(number__gte=1), name="paragraph_number_positive"),
         ]
 
@@ -510,6 +520,37 @@ class Paragraph(ProtokollContentMixin, RichTextSanitizingMixin, Confidentiality)
     @property
     def label(self) -> str:
         return f"§ {self.number}"
+
+
+class ParagraphSeries(models.Model):
+    """The settings of one committee's § series for one calendar year: its first number (an
+    organisation moving to Paragraf mid-year starts at § 112) and whether each meeting's §§
+    start at 1 instead. Made from the committee's `paragraph_numbering` when the year's first
+    protokoll is drafted; docs/workspace/numbering.md has the rules."""
+
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="paragraph_series", verbose_name=_("committee")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    first_number = models.PositiveIntegerField(
+        _("first § number"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("The number of the year's first §, when the year's earlier §§ were kept elsewhere."),
+    )
+    per_meeting = models.BooleanField(_("each meeting's §§ start at 1"), default=False)
+
+    class Meta:
+        verbose_name = _("§ series")
+        verbose_name_plural = _("§ series")
+        ordering = ["committee", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "year"], name="paragraph_series_unique_year"),
+            models.CheckConstraint(condition=Q(first_number__gte=1), name="paragraph_series_first_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.committee} {self.year}"
 
 
 def paragraph_span(numbers) -> str:

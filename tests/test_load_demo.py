@@ -247,12 +247,23 @@ def test_demo_anslagstavla_shows_a_recent_justerat_protokoll_and_two_notices_and
 # --- The draft forum meeting to try the justering on ---------------------------------------------------
 
 
-def test_draft_forum_meeting_continues_the_2025_series_from_1_with_signers_chosen():
-    meeting = forum_meeting("2025-02-07")
+def test_draft_forum_meeting_comes_last_in_the_current_year_with_signers_chosen():
+    # Issue 14: the invented meetings take no number in a real series. Until then this draft
+    # was dated 2025-02-07 and held §§ 1-7 of 2025; now it follows the recent (invented)
+    # justerat meeting in the current year, and no KF paragraph is numbered in 2025.
+    forum = Committee.objects.get(short_name="KF")
+    meeting = Meeting.objects.get(committee=forum, status=Meeting.Status.PROTOKOLL_DRAFTED)
+    recent = Meeting.objects.get(committee=forum, status=Meeting.Status.POSTED)
+    year = timezone.localtime(recent.start).year  # the current year, but in the first days of January
+    assert meeting.start > recent.start
+    assert not Paragraph.objects.filter(committee=forum, year=2025).exists()
 
-    assert meeting.status == Meeting.Status.PROTOKOLL_DRAFTED
+    recent_numbers = list(recent.paragraphs.order_by("order").values_list("number", "year"))
+    assert recent_numbers == [(n, year) for n in range(1, len(recent_numbers) + 1)]
+    draft_year = timezone.localtime(meeting.start).year
+    after = len(recent_numbers) if draft_year == year else 0
     numbers = list(meeting.paragraphs.order_by("order").values_list("number", "year"))
-    assert numbers == [(n, 2025) for n in range(1, meeting.agenda_items.count() + 1)]
+    assert numbers == [(after + n, draft_year) for n in range(1, meeting.agenda_items.count() + 1)]
     first = meeting.paragraphs.get(number=1)
     assert first.title == "Val av protokollsjusterare" and "Kerstin Hammar" in first.decision
     signers = meeting.justering.signatures.order_by("order").select_related("person")

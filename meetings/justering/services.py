@@ -111,26 +111,9 @@ def protokoll_freeze(*, meeting: Meeting, by=None) -> Meeting:
             _("Choose the ordförande and at least one justerare before sending for justering."),
             code=JusteringRefusal.NO_SIGNERS,
         )
+    # A later protokoll may go first (a justerare falls ill): an earlier draft of the series
+    # then keeps the numbers it has (numbering.meeting_pinned); frozen numbers never change.
     year = paragraph_year(meeting)
-    earlier_draft = (
-        Meeting.objects.filter(
-            committee=meeting.committee,
-            start__lt=meeting.start,
-            paragraphs__year=year,
-            status__in=Status.DRAFTING,
-        )
-        .exclude(pk=meeting.pk)
-        .first()
-    )
-    if earlier_draft:
-        raise TransitionError(
-            _(
-                "The protokoll of the earlier meeting %(meeting)s must go to justering first, "
-                "so that the § numbers follow in order."
-            ),
-            code=JusteringRefusal.EARLIER_DRAFT,
-            params={"meeting": str(earlier_draft)},
-        )
     paragraphs_renumber(committee=series_committee(meeting), year=year)
     meeting_transition(meeting=meeting, to_status=Status.READY_FOR_JUSTERING, by=by)
     snapshot = protokoll_snapshot(meeting)
@@ -175,6 +158,8 @@ def protokoll_unfreeze(*, meeting: Meeting, by=None, reason: str = "") -> Meetin
             "names": ", ".join(s.person.full_name for s in signed)
         }
     meeting_transition(meeting=meeting, to_status=Status.PROTOKOLL_DRAFTED, by=by, note=note[:300])
+    # A draft again: its numbers are pinned if a later protokoll is frozen, else free.
+    paragraphs_renumber(committee=series_committee(meeting), year=paragraph_year(meeting))
     # Asked again (a new e-mail) when it is sent for justering the next time.
     justering.signatures.update(signed_at=None, signed_by=None, certificate_subject="", notified_at=None)
     justering.frozen_at = None

@@ -13,7 +13,12 @@ from meetings.models import (
     Paragraph,
 )
 from meetings.services.lifecycle import TransitionError, _lock_meeting, _require, meeting_transition
-from meetings.services.numbering import paragraph_year, paragraphs_renumber, series_committee
+from meetings.services.numbering import (
+    paragraph_year,
+    paragraphs_renumber,
+    require_numbers_free,
+    series_committee,
+)
 
 Status = Meeting.Status
 
@@ -73,6 +78,7 @@ def paragraph_insert(*, meeting: Meeting, title: str, after: Paragraph | None = 
     meeting = _lock_meeting(meeting)
     _require_draftable(meeting)
     Committee.objects.select_for_update().get(pk=meeting.committee_id)
+    require_numbers_free(meeting, _("Adding a §"))
     position = after.order + 5 if after else 5
     paragraph = Paragraph(
         meeting=meeting,
@@ -93,7 +99,8 @@ def paragraph_insert(*, meeting: Meeting, title: str, after: Paragraph | None = 
 
 @transaction.atomic
 def paragraph_move(*, paragraph: Paragraph, after: Paragraph | None) -> None:
-    """Move a draft paragraph to just after `after` (or first) and renumber."""
+    """Move a draft paragraph to just after `after` (or first) and renumber (a pinned draft,
+    numbering.meeting_pinned, reorders its §§ among the numbers it keeps)."""
     meeting = _lock_meeting(paragraph.meeting)
     _require_draftable(meeting)
     paragraph.order = after.order + 5 if after else 5
@@ -107,6 +114,8 @@ def paragraph_delete(*, paragraph: Paragraph) -> None:
     """Remove a draft paragraph; the following numbers close the gap."""
     meeting = _lock_meeting(paragraph.meeting)
     _require_draftable(meeting)
+    Committee.objects.select_for_update().get(pk=meeting.committee_id)
+    require_numbers_free(meeting, _("Removing a §"))
     committee, year = paragraph.committee, paragraph.year
     paragraph.delete()
     paragraphs_renumber(committee=committee, year=year)

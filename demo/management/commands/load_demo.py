@@ -128,7 +128,7 @@ DEMO_LOGINS = [
         "username": "justerare",
         "password": DEMO_PASSWORD,
         "person": "Kerstin Hammar",
-        "description": "ledamot (M) of Kommunalt forum, justerare 2024-10-11 and 2025-02-07",
+        "description": "ledamot (M) of Kommunalt forum, justerare 2024-10-11 and the draft meeting",
         "is_staff": False,
         "is_superuser": False,
         "groups": (),
@@ -137,7 +137,7 @@ DEMO_LOGINS = [
         "username": "justerare2",
         "password": DEMO_PASSWORD,
         "person": "Therese Petersson",
-        "description": "ledamot (KD) of Kommunalt forum, justerare 2024-10-11 and 2025-02-07",
+        "description": "ledamot (KD) of Kommunalt forum, justerare 2024-10-11 and the draft meeting",
         "is_staff": False,
         "is_superuser": False,
         "groups": (),
@@ -285,7 +285,7 @@ class DemoLoader:
         self.load_motions()
         self.load_handlingar()
         self.load_held_meeting(self.read("meeting_ana_2022-10-12_held.json"))
-        self.load_draft_meeting(self.read("meeting_kf_2025-02-07.json"))
+        self.load_draft_meeting(self.read("meeting_kf_draft.json"))
         # The anslagstavla today: a recent justerat protokoll and two notices; the seeds' old
         # anslag are taken down (their appeal periods ended long ago) and are in the archive.
         self.load_recent_protokoll(self.read("meeting_kf_recent.json"))
@@ -855,15 +855,28 @@ class DemoLoader:
     # -- a held meeting whose protokoll is a draft: to try the justering on -----------------------
     def load_draft_meeting(self, row):
         """A Kommunalt forum meeting taken through the services up to a drafted protokoll, with
-        attendance and signers chosen. Invented (see demo/data/README.md). Once it exists it is
-        left alone: whoever tries the justering flow on it keeps what they did."""
+        attendance and signers chosen. Invented (see demo/data/README.md): held a few days before
+        today (a weekday), in the current year and after the other invented meetings, so its §§
+        take no number in the real series of the seeds' years (a real 2025 meeting entered
+        afterwards starts at § 1), and a real meeting of this year is entered before it. Once it
+        exists it is left alone: whoever tries the justering flow on it keeps what they did."""
         committee = self.committees[row["committee"]]
-        start = self.dt(row["start"])
-        if Meeting.objects.filter(committee=committee, start=start).exists():
+        reference = self.demo_reference(committee, "draft")
+        if Meeting.objects.filter(signature_reference=reference).exists():
             return
-        meeting = self.draft_meeting(row, start=start, end=self.dt(row["end"]), reference=row["start"])
+        held = self.today() - timedelta(days=row["held_days_ago"])
+        while held.weekday() >= 5:  # a weekday
+            held -= timedelta(days=1)
+        start = self.at(held, row["start_time"])
+        meeting = self.draft_meeting(row, start=start, end=self.at(held, row["end_time"]), reference="draft")
         self.backdate_transitions(
-            meeting, {Meeting.Status(status): self.dt(at) for status, at in row["history"].items()}
+            meeting,
+            {
+                Meeting.Status.AGENDA_DRAFTED: self.at(held - timedelta(days=25), "10:00"),
+                Meeting.Status.SUMMONED: self.at(held - timedelta(days=14), "10:00"),
+                Meeting.Status.HELD: self.at(held, row["end_time"]),
+                Meeting.Status.PROTOKOLL_DRAFTED: self.at(held, row["end_time"]) + timedelta(hours=2),
+            },
         )
         self.created["draft protokoll"] += 1
 
