@@ -60,9 +60,11 @@ install-dev: $(VENV)/.installed-dev
 
 # The demo runs as production does: DEBUG off, static files collected and served by WhiteNoise,
 # the real 400/404/500 pages. HOST is an allowed host (with HOST=0.0.0.0, set
-# DJANGO_ALLOWED_HOSTS to the name the browser uses).
+# DJANGO_ALLOWED_HOSTS to the name the browser uses). Links in e-mails use SITE_URL, by default
+# http://$(HOST):$(PORT); set it to the address the browser uses when that differs.
 demo: export DJANGO_DEBUG = 0
 demo: export DJANGO_ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
 demo: $(VENV)/.installed-base
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0

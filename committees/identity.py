@@ -3,11 +3,12 @@ fields that identify them (`Person.IDENTITY_FIELDS`: name and e-mail).
 
 Only an identity administrator changes them (`committees.roles.is_identity_admin`: superusers
 and the group Identitetsadministratör), never a secretary as such: the login decides whose
-committees a user administers and whose justering they sign. Every change is a save of the
-Person, recorded in the audit trail (audit/history.py) with who made it and why, and sends
-`person_identity_changed`: the signing (meetings.signing, connected in meetings/apps.py)
-revokes the person's signing certificate, which names the person and was issued for their
-login. A signal, since committees is a lower layer than meetings (docs/architecture.md).
+committees a user administers and whose justering they sign. (A secretary can only send a person
+without a login an invitation with which that person creates their own: committees/invitations.py.)
+Every change is a save of the Person, recorded in the audit trail (audit/history.py) with who
+made it and why, and sends `person_identity_changed`: the signing (meetings.signing, connected
+in meetings/apps.py) revokes the person's signing certificate, which names the person and was
+issued for their login. A signal, since committees is a lower layer than meetings (docs/architecture.md).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError

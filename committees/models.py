@@ -377,3 +377,41 @@ class Assignment(models.Model):
 # The audit trail (audit/history.py). Who a person is: the login link and the identity fields
 # (committees/identity.py).
 history_record(Person)
+
+
+class LoginInvitation(models.Model):
+    """A one-time, expiring link e-mailed to a person without a login, with which that person
+    creates their own login (committees/invitations.py). Only the token's SHA-256 is stored."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="login_invitations", verbose_name=_("person")
+    )
+    email = models.EmailField(_("e-mail"), help_text=_("The address the link was sent to."))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("login created"),
+    )
+
+    class Meta:
+        verbose_name = _("login invitation")
+        verbose_name_plural = _("login invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.person} ({self.email})"

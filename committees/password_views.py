@@ -14,6 +14,7 @@ address belongs to anyone.
 """
 
 import hashlib
+from urllib.parse import urlsplit
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -68,6 +69,11 @@ class PasswordResetView(auth_views.PasswordResetView):
                 % {"minutes": minutes},
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        site = urlsplit(settings.PARAGRAF_BASE_URL)
+        # The link uses the address the site is served at (settings), never the request's Host
+        # header, which a client chooses.
+        self.domain_override = site.netloc
+        self.use_https = site.scheme == "https"
         return super().form_valid(form)
 
 

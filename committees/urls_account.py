@@ -1,9 +1,10 @@
 """The account pages beside the login (meetings/urls.py): two-step verification and the
-password reset by e-mail."""
+password reset by e-mail,
+and the login invitation a signer without a login receives (committees/invitation_views.py)."""
 
 from django.urls import path
 
-from . import otp_views, password_views
+from . import invitation_views, otp_views, password_views
 
 app_name = "account"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("tvastegsverifiering/", otp_views.two_factor, name="two_factor"),
     path("tvastegsverifiering/qr.svg", otp_views.two_factor_qr, name="two_factor_qr"),
     path("verifiera-kod/", otp_views.otp_verify, name="otp_verify"),
+    path("inbjudan/<str:token>/", invitation_views.invitation, name="invitation"),
     path("glomt-losenord/", password_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "glomt-losenord/skickat/", password_views.PasswordResetDoneView.as_view(), name="password_reset_done"

@@ -307,8 +307,14 @@ PARAGRAF_SIGNING_TRUST_ROOTS = env_list("PARAGRAF_SIGNING_TRUST_ROOTS")
 PARAGRAF_SIGNER_BACKEND = os.environ.get(
     "PARAGRAF_SIGNER_BACKEND", "meetings.signing.pdf_signatures.LocalCertificateBackend"
 )
-# The site's public address, for links in e-mails (the kallelse links to the meeting's page).
-PARAGRAF_BASE_URL = os.environ.get("PARAGRAF_BASE_URL", "http://127.0.0.1:8000")
+# The address the site is served at, for every link in an e-mail (kallelse, justering, absence,
+# password reset, login invitation): env SITE_URL (`make demo` sets it from HOST and PORT), or the
+# older PARAGRAF_BASE_URL.
+PARAGRAF_BASE_URL = (
+    os.environ.get("SITE_URL") or os.environ.get("PARAGRAF_BASE_URL") or "http://127.0.0.1:8000"
+).rstrip("/")
+# How long a login invitation (a signer without a login creates one) can be used.
+PARAGRAF_LOGIN_INVITATION_DAYS = int(os.environ.get("PARAGRAF_LOGIN_INVITATION_DAYS", "7"))
 # Periodic tasks (celery beat). Kallelse e-mails that could not be queued (broker down) or
 # failed are sent by this sweep; it never sends one twice.
 CELERY_BEAT_SCHEDULE = {

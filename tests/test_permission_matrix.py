@@ -211,6 +211,9 @@ RULES: list[tuple[str, object]] = [
     ("account:two_factor_qr", SIGNED_IN),
     # The password reset by e-mail: for anyone (a link with a wrong token says it cannot be used).
     ("account:password_reset*", access(others=OK)),
+    # A login invitation (committees/invitation_views.py): with a token that is not one, the same
+    # refusal (404) for everyone, signed in or not.
+    ("account:invitation", NOT_FOUND_FOR_ALL),
     # The members' pages.
     ("meetings:home", SIGNED_IN),
     ("attendance:mine", SIGNED_IN),
