@@ -452,3 +452,78 @@ def test_the_grid_is_read_only_once_the_protokoll_is_frozen(client, small):
     add = reverse("workspace:attendance_add", args=[small.meeting.pk])
     client.post(add, {"add-first_name": "Sen", "add-last_name": "Gäst", "add-role": "gast"})
     assert not Person.objects.filter(first_name="Sen").exists()
+
+
+# --- In a real browser, with the keyboard only -------------------------------------------------
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+
+
+def tab_to(page, target: str, limit: int = 200) -> None:
+    for _press in range(limit):
+        if focused(page) == target:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"never reached {target}; at {focused(page)}")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_secretary_fills_the_grid_with_the_keyboard_only(live_server, page):
+    forum = Forum(paragraphs=3, members=5, substitutes=3, officials=1)
+    eva, vera = forum.members[4], forum.substitutes[0]
+    url = f"{live_server.url}{forum.url}"
+    page.goto(f"{live_server.url}/admin/login/?next={forum.url}")
+    page.focus("#id_username")
+    page.keyboard.type(forum.user.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type("pw-for-tests-1")
+    page.keyboard.press("Enter")
+    page.wait_for_url(url)
+
+    # "Alla närvarande" checks every row without a reload; the quorum follows live.
+    page.locator("[data-all-present]").focus()
+    page.keyboard.press("Enter")
+    assert page.url == url
+    assert page.locator(".grid-present:checked").count() == 9
+    assert "alla §§ beslutföra" in page.locator("#quorum-live").inner_text()
+    assert page.locator(".ws-att-chip .q-serving").all_inner_texts() == ["5", "5", "5"]
+    # The natural tab order leads from the button into the first row.
+    page.keyboard.press("Tab")
+    assert focused(page) == f"id_p{forum.members[0].pk}-present"
+
+    # Eva was absent: Space unchecks her; Vera serves for her, chosen by typing.
+    tab_to(page, f"id_p{eva.pk}-present")
+    page.keyboard.press("Space")
+    tab_to(page, f"id_p{vera.pk}-replaces")
+    page.keyboard.type("Led04")
+    page.keyboard.press("Tab")
+    assert page.locator(f"#id_p{vera.pk}-serving").is_checked()  # chosen for whom: serves
+    # Bo (members[1]) leaves after § 2: "till §" chosen with the arrow keys.
+    tab_to(page, f"id_p{forum.members[1].pk}-to_paragraph", limit=400)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    # Without Bo and Eva in § 3 four of five serve there: still quorate.
+    chips = page.locator(".ws-att-chip .q-serving").all_inner_texts()
+    assert chips == ["5", "5", "4"], chips
+
+    # The save button at the end of the grid (past every row) saves it all at once.
+    for _press in range(400):
+        page.keyboard.press("Tab")
+        if focused(page) == "Spara närvaron":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".message--success")
+
+    assert page.locator(".ws-att-chip .q-serving").all_inner_texts() == ["5", "5", "4"]
+    present = Attendance.objects.filter(meeting=forum.meeting, status=Attendance.Status.PRESENT)
+    assert present.count() == 8 and not present.filter(person=eva).exists()
+    row = Attendance.objects.get(meeting=forum.meeting, person=vera)
+    assert row.serving and row.replaces == eva
+    assert (
+        Attendance.objects.get(meeting=forum.meeting, person=forum.members[1]).to_paragraph
+        == (forum.paragraphs[1])
+    )

@@ -89,7 +89,7 @@
       event.preventDefault();
       rows.forEach(function (row) { var p = field(row, "present"); if (p && !p.disabled) p.checked = true; });
       recount();
-      if (live) live.textContent = T.marked;
+      if (live) live.textContent = T.marked + " " + live.textContent;
     });
   }
   recount();

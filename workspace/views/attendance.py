@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from attendance.models import Attendance
 from attendance.services.grid import GridEntry, attendance_grid_rows, attendance_grid_save
@@ -63,7 +63,7 @@ def _grid_forms(meeting, rows, data=None) -> list[GridRowForm]:
     return forms
 
 
-def _grid_page(request, meeting, *, forms, add_form=None, status=200) -> HttpResponse:
+def _grid_page(request, meeting, *, forms, add_form=None, add_open=False, status=200) -> HttpResponse:
     quorum = meeting_quorum(meeting=meeting)
     jav = {
         p.pk: (
@@ -92,6 +92,7 @@ def _grid_page(request, meeting, *, forms, add_form=None, status=200) -> HttpRes
         error_forms=[f for f in forms if f.is_bound and f.errors],
         locked=meeting.is_locked,
         add_form=add_form or PersonAddForm(),
+        add_open=add_open or add_form is not None,
     )
     return render(request, "workspace/attendance/grid.html", context, status=status)
 
@@ -175,9 +176,13 @@ def attendance(request, meeting):
 
 
 @meeting_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attendance_add(request, meeting):
-    """Add a guest, or a person missing from the register, to the meeting's grid."""
+    """Add a guest, or a person missing from the register, to the meeting's grid (GET: the grid
+    with the form open)."""
+    rows = attendance_grid_rows(meeting=meeting)
+    if request.method == "GET":
+        return _grid_page(request, meeting, forms=_grid_forms(meeting, rows), add_open=True)
     form = PersonAddForm(request.POST)
     if meeting.is_locked:
         messages.error(
@@ -210,7 +215,6 @@ def attendance_add(request, meeting):
             messages.success(request, text % {"person": person.display_name})
             url = reverse("workspace:attendance", args=[meeting.pk])
             return redirect(f"{url}#row-{person.pk}")
-    rows = attendance_grid_rows(meeting=meeting)
     return _grid_page(request, meeting, forms=_grid_forms(meeting, rows), add_form=form, status=400)
 
 
