@@ -326,9 +326,10 @@ def upload(client, url, name, content):
 def test_member_list_csv_dry_run_shows_every_row_then_confirm_imports_in_one_go(client, small):
     client.force_login(small.user)
     PersonFactory(first_name="Frida", last_name="Fors", party=small.m)  # in the register, no role
+    rachel = PersonFactory(first_name="Rachel", last_name="De Basso", party=small.s)
     url = reverse("workspace:member_import", args=[small.committee.pk])
     assert client.get(url).status_code == 200
-    content = (CSV + "Frida Fors;Lessebo;ersättare;Moderaterna\n").encode()
+    content = (CSV + "Frida Fors;Lessebo;ersättare;Moderaterna\nRachel De Basso;;Ordförande;S\n").encode()
     before = Person.objects.count(), Assignment.objects.count()
 
     dry = upload(client, url, "ledamoter.csv", content)
@@ -346,6 +347,7 @@ def test_member_list_csv_dry_run_shows_every_row_then_confirm_imports_in_one_go(
         (8, "reject"),  # the same as row 2
         (9, "exists"),  # the forum's tjänsteperson
         (10, "match"),  # Frida Fors, in the register, gets the role
+        (11, "match"),  # whichever words make the last name
     ]
     html = dry.content.decode()
     assert "trollkarl" in html and ("Okänd roll" in html or "Unknown role" in html)
@@ -358,6 +360,7 @@ def test_member_list_csv_dry_run_shows_every_row_then_confirm_imports_in_one_go(
     frida = Person.objects.get(first_name="Frida", last_name="Fors")
     assert frida.assignments.get(committee=small.committee).role == Assignment.Role.SUBSTITUTE
     assert not Person.objects.filter(first_name="David").exists()
+    assert rachel.assignments.get(committee=small.committee).role == Assignment.Role.CHAIR
     assert Person.objects.filter(first_name="Anna", last_name="Andersson").count() == 1
 
     # The same file again changes nothing: every row is matched as already there or rejected.
@@ -527,3 +530,31 @@ def test_the_secretary_fills_the_grid_with_the_keyboard_only(live_server, page):
         Attendance.objects.get(meeting=forum.meeting, person=forum.members[1]).to_paragraph
         == (forum.paragraphs[1])
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_grid_and_the_import_page_have_no_axe_violations(live_server, browser, client):
+    from tests.test_portal_accessibility import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip(f"{AXE} missing: run `npm ci` (make test does)")
+    forum = Forum(paragraphs=3, members=5, substitutes=3, officials=1)
+    client.force_login(forum.user)
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)  # axe is injected by the test
+    session = client.cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page = context.new_page()
+    try:
+        failures = {}
+        for path in (
+            forum.url,
+            reverse("workspace:attendance_add", args=[forum.meeting.pk]),
+            reverse("workspace:member_import", args=[forum.committee.pk]),
+        ):
+            assert page.goto(live_server.url + path).status == 200
+            if violations := _axe_violations(page):
+                failures[path] = violations
+    finally:
+        context.close()
+    assert failures == {}

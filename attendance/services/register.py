@@ -36,7 +36,7 @@ GUEST = "gast"
 COMMITTEE_ROLES = [
     (value, label) for value, label in Assignment.Role.choices if value != Assignment.Role.SECRETARY
 ]
-ADD_ROLES = [*COMMITTEE_ROLES, (GUEST, gettext_lazy("guest (övrig närvarande)"))]
+ADD_ROLES = [(GUEST, gettext_lazy("guest (övrig närvarande)")), *COMMITTEE_ROLES]
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000
@@ -57,14 +57,43 @@ def person_match(*, first_name: str, last_name: str, party: Party | None) -> tup
     return None, len(found)
 
 
+PARTICLES = {"af", "av", "de", "del", "della", "di", "du", "la", "le", "van", "von", "der", "den"}
+
+
 def split_name(name: str) -> tuple[str, str]:
-    """ "Anna Maria Ek" → ("Anna Maria", "Ek"); "Ek, Anna Maria" → ("Anna Maria", "Ek")."""
+    """ "Anna Maria Ek" → ("Anna Maria", "Ek"); "Ek, Anna Maria" → ("Anna Maria", "Ek");
+    "Rachel De Basso" → ("Rachel", "De Basso") (a particle belongs to the last name)."""
     name = " ".join(name.split())
     if "," in name:
         last, _sep, first = name.partition(",")
         return first.strip(), last.strip()
-    first, _sep, last = name.rpartition(" ")
-    return first.strip(), last.strip()
+    words = name.split(" ")
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1].lower() in PARTICLES:
+        cut -= 1
+    return " ".join(words[:cut]), " ".join(words[cut:])
+
+
+def person_match_name(*, name: str, party: Party | None) -> tuple[Person | None, int]:
+    """`person_match` for a whole name as a list writes it, whichever of its words make the
+    last name ("Mari Karlsson Nyborg" is found as Karlsson Nyborg or as Nyborg)."""
+    name = " ".join(name.split())
+    if "," in name:
+        first, last = split_name(name)
+        return person_match(first_name=first, last_name=last, party=party)
+    words = name.split(" ")
+    found: dict[int, Person] = {}
+    for cut in range(1, len(words)):
+        people = Person.objects.filter(
+            first_name__iexact=" ".join(words[:cut]), last_name__iexact=" ".join(words[cut:])
+        )
+        if party is not None:
+            people = people.filter(party=party)
+        for person in people[:3]:
+            found[person.pk] = person
+    if len(found) == 1:
+        return next(iter(found.values())), 1
+    return None, len(found)
 
 
 def _assignment_ensure(*, committee: Committee, person: Person, role: str, on) -> tuple[Assignment, bool]:
@@ -323,7 +352,7 @@ def member_list_plan(*, committee: Committee, records: list[dict], on=None) -> l
             continue
         seen[key] = row.line
         row.role_value = role
-        person, count = person_match(first_name=first, last_name=last, party=party)
+        person, count = person_match_name(name=row.name, party=party)
         if count > 1:
             row.message = _("%(count)s people in the register have this name; give the party.") % {
                 "count": count
@@ -354,7 +383,7 @@ def member_list_import(*, committee: Committee, records: list[dict], on=None) ->
             continue
         first, last = split_name(row.name)
         party = parties.get(row.party.lower()) if row.party else None
-        person, _count = person_match(first_name=first, last_name=last, party=party)
+        person, _count = person_match_name(name=row.name, party=party)
         if person is None:
             person = Person(first_name=first, last_name=last, party=party, represents=row.organisation)
             person.full_clean()

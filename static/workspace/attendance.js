@@ -50,7 +50,11 @@
     var pc = document.getElementById("present-count"), sc = document.getElementById("serving-count");
     if (pc) pc.textContent = present;
     if (sc) sc.textContent = servingAll;
-    rows.forEach(function (row, i) { row.classList.toggle("is-present", states[i].present); });
+    rows.forEach(function (row, i) {
+      row.classList.toggle("is-present", states[i].present);
+      var text = row.querySelector(".ws-att-serving-text");
+      if (text) text.textContent = text.getAttribute(states[i].serving ? "data-yes" : "data-no");
+    });
     var without = [];
     chips.forEach(function (chip) {
       var at = parseInt(chip.getAttribute("data-order"), 10);
