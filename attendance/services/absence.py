@@ -24,6 +24,7 @@ from meetings.models import Meeting
 
 logger = logging.getLogger(__name__)
 
+
 def _require_absence_open(*, meeting: Meeting, person: Person) -> None:
     on = timezone.localtime(meeting.start).date()
     if not Assignment.objects.current(on).filter(person=person, committee=meeting.committee_id).exists():

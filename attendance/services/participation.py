@@ -201,12 +201,14 @@ def attendance_record(
     to_paragraph: Paragraph | None = None,
     arrived_at: time | None = None,
     left_at: time | None = None,
+    note: str | None = None,
 ) -> Attendance:
     """Record one person's närvaro at a meeting (one row per person and meeting).
 
     A present ledamot tjänstgör; a present ersättare tjänstgör when they serve for someone.
     Arrival and departure are given as the first and last § the person took part in, and
-    as clock times. Refused once the protokoll is frozen.
+    as clock times; `note` (None keeps the row's note) is a free remark. Refused once the
+    protokoll is frozen.
     """
     existing = Attendance.objects.filter(meeting=meeting, person=person).first()
     if capacity is None:
@@ -265,6 +267,8 @@ def attendance_record(
     attendance.to_paragraph = to_paragraph if present else None
     attendance.arrived_at = arrived_at if present else None
     attendance.left_at = left_at if present else None
+    if note is not None:
+        attendance.note = note.strip()
     attendance.full_clean(validate_unique=False, validate_constraints=False)
     attendance.save()
     return attendance
