@@ -48,10 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_prose_editor",
-    "axes",
+    "config.apps.AxesConfig",  # axes, named in Swedish (config/apps.py)
     "csp",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "config.apps.OtpTotpConfig",  # django_otp.plugins.otp_totp, named in Swedish
     "simple_history",
     "committees",
     "cases",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorField
 
 from committees.scoping import ScopedHistoryAdmin
+from meetings.admin.common import RichTextReadonlyMixin
 from meetings.models import (
     Paragraph,
 )
@@ -78,7 +79,7 @@ def _display(value) -> str:
 
 
 @admin.register(Paragraph)
-class ParagraphAdmin(ScopedHistoryAdmin):
+class ParagraphAdmin(RichTextReadonlyMixin, ScopedHistoryAdmin):
     form = ParagraphAdminForm
     # Renders the hidden version field and, on a conflict, both texts of each differing field.
     change_form_template = "admin/meetings/paragraph/change_form.html"
