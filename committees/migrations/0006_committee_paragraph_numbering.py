@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('committees', '0004_committee_default_meeting_minutes'),
+        ('committees', '0005_committee_attendance_as_annex'),
     ]
 
     operations = [

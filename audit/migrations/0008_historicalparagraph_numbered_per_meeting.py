@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0006_sekretess_help_text'),
+        ('audit', '0007_paragraph_annex_lock_triggers'),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0005_sekretess_constraint'),
-        ('committees', '0005_committee_paragraph_numbering'),
-        ('meetings', '0009_sekretess_constraint'),
+        ('committees', '0006_committee_paragraph_numbering'),
+        ('meetings', '0010_paragraph_annex'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("committees", "0004_committee_default_meeting_minutes"),
+        ("committees", "0006_committee_paragraph_numbering"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
