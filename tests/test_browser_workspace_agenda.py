@@ -76,7 +76,8 @@ def test_secretary_drags_an_item_into_place_and_uploads_several_handlingar(live_
     # base.html's, not this page's.)
     page.set_viewport_size({"width": 390, "height": 800})
     widest = page.evaluate(
-        "Math.max(...Array.from(document.querySelectorAll('#agenda *')).map(e => e.getBoundingClientRect().right))"
+        "Math.max(...Array.from(document.querySelectorAll('#agenda *'))"
+        ".map(e => e.getBoundingClientRect().right))"
     )
     assert widest <= 390, widest
 
