@@ -83,6 +83,7 @@ def grid_data(response) -> dict:
     """What the browser would send from the grid as rendered (checked boxes as "on")."""
     data = {}
     for form in response.context["forms"]:
+        data[f"{form.prefix}-row"] = "1"
         for field in form:
             value = field.value()
             if field.widget_type == "checkbox":
@@ -200,6 +201,16 @@ def test_errors_are_shown_per_row_and_the_other_rows_keep_their_input(client, sm
     kept[p(small.members[2], "arrived_at")] = ""
     assert client.post(small.url, {**kept, "action": "save"}).status_code == 302
     assert Attendance.objects.get(meeting=small.meeting, person=sven).replaces == bo
+
+
+def test_a_row_added_since_the_page_was_opened_is_left_as_it_is(client, small):
+    client.force_login(small.user)
+    data = grid_data(client.get(small.url))
+    guest = PersonFactory(first_name="Sen", last_name="Ankomling")
+    attendance_record(meeting=small.meeting, person=guest, present=True, capacity=Attendance.Capacity.OTHER)
+    data[p(small.members[0], "present")] = "on"
+    assert client.post(small.url, {**data, "action": "save"}).status_code == 302
+    assert present_people(small.meeting) == {small.members[0].pk, guest.pk}
 
 
 def test_tjanstgor_for_moves_from_one_ersattare_to_another_in_one_save(client, small):

@@ -56,7 +56,8 @@ def _grid_forms(meeting, rows, data=None) -> list[GridRowForm]:
     forms = []
     for row in rows:
         kwargs = {"prefix": f"p{row.person.pk}", "row": row, "paragraphs": paragraphs, "members": members}
-        if data is None:
+        if data is None or f"p{row.person.pk}-row" not in data:
+            # A row not on the page that was posted (added meanwhile) is left as it is.
             forms.append(GridRowForm(initial=GridRowForm.initial_for(row.attendance), **kwargs))
         else:
             forms.append(GridRowForm(data, **kwargs))
@@ -132,17 +133,20 @@ def attendance(request, meeting):
     if request.POST.get("action") == "all_present":
         data = request.POST.copy()
         for row in rows:
-            data[f"p{row.person.pk}-present"] = "on"
+            if f"p{row.person.pk}-row" in data:
+                data[f"p{row.person.pk}-present"] = "on"
         messages.info(request, _("Everyone is marked present. Uncheck those who were absent, then save."))
         forms = _grid_forms(meeting, rows, data)
         for form in forms:
-            form.is_valid()
+            if form.is_bound:
+                form.is_valid()
         return _grid_page(request, meeting, forms=forms)
     forms = _grid_forms(meeting, rows, request.POST)
-    valid = [form for form in forms if form.is_valid()]
+    posted = [form for form in forms if form.is_bound]
+    valid = [form for form in posted if form.is_valid()]
     try:
         errors = attendance_grid_save(
-            meeting=meeting, entries=[_entry(f) for f in valid], commit=len(valid) == len(forms)
+            meeting=meeting, entries=[_entry(f) for f in valid], commit=len(valid) == len(posted)
         )
     except ValidationError as error:  # frozen since the page was opened
         messages.error(request, " ".join(error.messages))
@@ -150,7 +154,7 @@ def attendance(request, meeting):
     for form in valid:
         if form.row.person.pk in errors:
             form.add_service_error(errors[form.row.person.pk])
-    failed = [form for form in forms if form.errors]
+    failed = [form for form in posted if form.errors]
     if failed:
         messages.error(
             request,
@@ -162,7 +166,7 @@ def attendance(request, meeting):
             % {"count": len(failed)},
         )
         return _grid_page(request, meeting, forms=forms, status=400)
-    present = sum(1 for form in forms if form.cleaned_data["present"])
+    present = sum(1 for form in posted if form.cleaned_data["present"])
     messages.success(
         request,
         ngettext(
