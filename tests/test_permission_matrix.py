@@ -44,6 +44,7 @@ from committees.models import Assignment
 from committees.roles import IDENTITY_ADMIN_GROUP, OFFICIAL_GROUP, SECRETARY_GROUP, ensure_groups
 from meetings.anslag.rules import anslag_post
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
+from meetings.justering.utdrag import protokollsutdrag_get_or_create
 from meetings.models import (
     AgendaItemDocument,
     AgendaTemplateItem,
@@ -53,6 +54,7 @@ from meetings.models import (
 )
 from meetings.services.paragraphs import protokoll_create_draft
 from portal import published
+from portal.services import protokoll_public_file
 from tests.factories import (
     AgendaItemFactory,
     AssignmentFactory,
@@ -540,8 +542,20 @@ def world(django_db_setup, django_db_blocker, signing_ca):
     """One world for the module, built once inside a transaction that is rolled back at the end;
     each test runs in its own savepoint within it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
+        built = build_world()
+        render_stored_files(built)
+        yield built
         transaction.set_rollback(True)
+
+
+def render_stored_files(world: World) -> None:
+    """Render once, for the module, the PDFs that views render and store on their first request
+    (the public protokoll, the protokollsutdrag of each §): each test runs in a savepoint that is
+    rolled back, so otherwise every role's crawl rendered and sealed them again (some 25 s a
+    role). The views still answer from them as in production after the first request."""
+    protokoll_public_file(meeting=world.published)
+    for paragraph in world.published.paragraphs.all():
+        protokollsutdrag_get_or_create(paragraph=paragraph)
 
 
 # --- Enumerating the URL patterns -------------------------------------------------------------
