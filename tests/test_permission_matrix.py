@@ -143,6 +143,8 @@ PROTOKOLL_READER = access(anonymous=TO_LOGIN, member_a=OK, secretary_a=OK, super
 SIGNER = access(anonymous=TO_LOGIN, member_a=OK, others=NOT_FOUND)
 # The secretary's närvaro pages: staff and secretary of the meeting's committee.
 SECRETARY_PAGE = access(anonymous=TO_LOGIN, secretary_a=OK, superuser=OK, others=NOT_FOUND)
+# A POST-only step of the workspace (a button): the guard first (404 to others), then 405 to a GET.
+SECRETARY_POST = access(anonymous=TO_LOGIN, secretary_a=NOT_ALLOWED, superuser=NOT_ALLOWED, others=NOT_FOUND)
 # The attendance report (arvode): staff only, each for their own committees.
 STAFF_REPORT = access(anonymous=TO_LOGIN, member_a=NOT_FOUND, member_b=NOT_FOUND, others=OK)
 # The registers: officials and secretaries of any committee, and staff; members get 403.
@@ -238,6 +240,8 @@ RULES: list[tuple[str, object]] = [
         "workspace:home",
         access(anonymous=TO_LOGIN, secretary_a=OK, secretary_b=OK, superuser=OK, others=NOT_FOUND),
     ),
+    ("workspace:meeting_step", SECRETARY_POST),
+    ("workspace:kallelse_send", SECRETARY_POST),
     ("workspace:*", SECRETARY_PAGE),
     ("cases:remisser", OFFICIAL),
     ("cases:motioner", OFFICIAL),
