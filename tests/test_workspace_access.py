@@ -100,8 +100,14 @@ def test_outsiders_get_nothing_for_get_or_post(client, world, pattern):
     assert _snapshot(world["meeting"]) == before
 
 
+# Files that exist only once the protokoll is frozen: for the world's drafted meeting they answer
+# 404 to its own secretary too (the outsiders' 404 above is checked all the same).
+NOT_YET_THERE = {"justering_frozen_pdf", "justering_signed_pdf"}
+
+
 @pytest.mark.parametrize("pattern", workspace_patterns(), ids=lambda p: p.name)
 def test_the_secretary_opens_every_page(client, world, pattern):
     client.force_login(world["secretary_a"])
     response = client.get(url_of(pattern, world))
-    assert response.status_code in (200, 302, 405), response.status_code
+    expected = (200, 302, 405, 404) if pattern.name in NOT_YET_THERE else (200, 302, 405)
+    assert response.status_code in expected, response.status_code
