@@ -51,7 +51,6 @@ from meetings.models import (
 Status = Meeting.Status
 
 
-
 # --- Committees and people -----------------------------------------------------------------
 
 

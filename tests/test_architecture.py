@@ -27,9 +27,7 @@ def test_every_app_of_the_project_is_in_a_layer():
     options = _contracts()
     (layers,) = [c for c in options.contracts_options if c["id"] == "layers"]
     layered = {module.strip() for layer in layers["layers"] for module in layer.replace(":", "|").split("|")}
-    project_apps = {
-        config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT
-    }
+    project_apps = {config.name for config in apps.get_app_configs() if Path(config.path).parent == ROOT}
     assert project_apps, "no app of the project found"
     assert project_apps <= layered, f"Apps outside the layers: {sorted(project_apps - layered)}"
     assert set(options.session_options["root_packages"]) >= project_apps

@@ -576,9 +576,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     assert response.context["password_error"]
     assert not RenderedDocument.objects.filter(paragraph=paragraph).exists()  # nothing signed
     assert client.post(page, {"password": PASSWORD}).status_code == 302
-    document = paragraph_immediate_justering_sign(
-        paragraph=paragraph, user=cast.adjuster, password=PASSWORD
-    )
+    document = paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.adjuster, password=PASSWORD)
     document.refresh_from_db()
     with document.file.open("rb") as handle:
         pdf = handle.read()
@@ -596,9 +594,7 @@ def test_immediate_justering_the_chair_and_a_justerare_sign_the_extract_at_the_m
     url = reverse("meetings:protokollsutdrag", args=[cast.meeting.pk, paragraph.pk])
     assert content(client.get(url)) == pdf
     with pytest.raises(ValidationError) as refused:
-        paragraph_immediate_justering_sign(
-            paragraph=paragraph, user=cast.second_adjuster, password=PASSWORD
-        )
+        paragraph_immediate_justering_sign(paragraph=paragraph, user=cast.second_adjuster, password=PASSWORD)
     assert refused.value.code == SigningRefusal.ALREADY_JUSTERAD
     client.force_login(cast.second_adjuster)
     assert page not in client.get(reverse("meetings:home")).content.decode()

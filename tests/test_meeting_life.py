@@ -123,14 +123,10 @@ def test_only_the_signer_can_sign_and_only_once():
     meeting = _frozen_meeting()
     chair_signature = meeting.justering.signatures.get(role="ordforande")
     with pytest.raises(ValidationError, match="Endast .* kan signera som ordförande"):
-        protokoll_sign(
-            signature=chair_signature, user=UserFactory(username="other"), password=PASSWORD
-        )
+        protokoll_sign(signature=chair_signature, user=UserFactory(username="other"), password=PASSWORD)
     protokoll_sign(signature=chair_signature, user=chair_signature.person.user, password=PASSWORD)
     with pytest.raises(ValidationError, match="redan signerat"):
-        protokoll_sign(
-            signature=chair_signature, user=chair_signature.person.user, password=PASSWORD
-        )
+        protokoll_sign(signature=chair_signature, user=chair_signature.person.user, password=PASSWORD)
     meeting.refresh_from_db()
     assert meeting.status == Status.READY_FOR_JUSTERING  # the justerare has not signed yet
 

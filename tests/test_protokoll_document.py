@@ -344,9 +344,7 @@ def test_draft_without_chosen_signers_shows_secretary_and_chair_and_reserves_no_
 
 def test_chosen_signers_get_one_field_each_named_after_their_signature(drafted):
     chair, adjuster, secretary = PersonFactory(), PersonFactory(), PersonFactory()
-    justering = protokoll_set_signers(
-        meeting=drafted, chair=chair, adjusters=[adjuster], secretary=secretary
-    )
+    justering = protokoll_set_signers(meeting=drafted, chair=chair, adjusters=[adjuster], secretary=secretary)
     rendered = protokoll_render(meeting=drafted)
     expected = {f"signature-{pk}" for pk in justering.signatures.values_list("pk", flat=True)}
     assert {f.name for f in rendered.signature_fields} == expected

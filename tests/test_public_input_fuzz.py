@@ -282,10 +282,14 @@ def _post_file_as_a_browser(client, url, name: str, content: bytes):
     boundary = "----paragraf-fuzz-boundary"
     quoted = name.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
     body = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
-        "Content-Type: application/pdf\r\n\r\n"
-    ).encode("utf-8", "surrogatepass") + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{quoted}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode("utf-8", "surrogatepass")
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return client.generic("POST", url, body, content_type=f"multipart/form-data; boundary={boundary}")
 
 

@@ -257,9 +257,7 @@ def cast(signing_ca):
 
 def test_a_signature_through_a_person_relinked_to_another_login_is_not_valid_in_their_name(client, cast):
     justering = cast.freeze()
-    protokoll_sign(
-        signature=cast.signature_of(cast.secretary), user=cast.secretary, password=PASSWORD
-    )
+    protokoll_sign(signature=cast.signature_of(cast.secretary), user=cast.secretary, password=PASSWORD)
     chair_signature = cast.signature_of(cast.chair)
     chair_person, own_person = cast.chair.person, cast.secretary.person
 
@@ -276,9 +274,7 @@ def test_a_signature_through_a_person_relinked_to_another_login_is_not_valid_in_
     own_person.save()
     # Still only the linked login signs.
     with pytest.raises(ValidationError) as refused:
-        protokoll_sign(
-            signature=cast.signature_of(cast.adjuster), user=cast.secretary, password=PASSWORD
-        )
+        protokoll_sign(signature=cast.signature_of(cast.adjuster), user=cast.secretary, password=PASSWORD)
     assert refused.value.code == "not_signer"
     for user in (cast.adjuster, cast.second_adjuster):
         protokoll_sign(signature=cast.signature_of(user), user=user, password=PASSWORD)
@@ -369,9 +365,7 @@ def test_only_the_justerings_secretary_certifies_the_utdrag_herself_all_at_once_
         "Only the secretary of the justering can certify its protokollsutdrag herself."
     )
     with pytest.raises(ValidationError) as refused:
-        protokoll_bestyrk(
-            signature=cast.signature_of(cast.secretary), user=cast.chair, password=PASSWORD
-        )
+        protokoll_bestyrk(signature=cast.signature_of(cast.secretary), user=cast.chair, password=PASSWORD)
     assert refused.value.code == "not_secretary"
     assert not RenderedDocument.objects.filter(meeting=meeting, kind=RenderedDocument.Kind.EXTRACT).exists()
 

@@ -29,6 +29,7 @@ from meetings.pdf import render_pdf
 # A generated list is recognised by its file name: "paragraf-delegationsbeslut-….pdf".
 GENERATED_PREFIX = "paragraf-"
 
+
 def meeting_date(meeting: Meeting) -> date:
     return timezone.localtime(meeting.start).date()
 
