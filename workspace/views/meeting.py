@@ -76,6 +76,11 @@ def overview(request, meeting):
             if meeting.status in Meeting.Status.UPCOMING + Meeting.Status.DRAFTING
             else None
         ),
+        delete_draft_url=(
+            _url_or_none("workspace:protokoll_delete_draft", meeting.pk)
+            if meeting.status == Meeting.Status.PROTOKOLL_DRAFTED
+            else None
+        ),
         transitions=meeting.transitions.select_related("by").order_by("-at", "-pk")[:8],
     )
     return render(request, "workspace/meeting.html", context)
