@@ -28,8 +28,9 @@ pytestmark = [pytest.mark.django_db]
 
 
 def pdf_text(pdf: bytes) -> str:
+    # -layout: the table row by row (plain mode may read a short table column by column).
     result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+        ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
     )
     return " ".join(result.stdout.decode().split())
 
