@@ -1,4 +1,9 @@
-"""Organisation, committees (nämnder, utskott, presidier, forum), parties, people, assignments."""
+"""Organisation, committees (nämnder, utskott, presidier, forum), parties, people, assignments.
+
+Longer than 400 lines because the models of the organisation belong together: the committee's
+settings (§ numbering, närvarolista as a bilaga) and the querysets that scope by assignment sit
+beside the models they read, and the signers' login invitations (LoginInvitation) sit with Person.
+"""
 
 from django.conf import settings
 from django.core.validators import MinValueValidator

@@ -20,6 +20,7 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
@@ -72,9 +73,19 @@ class PasswordResetView(auth_views.PasswordResetView):
         site = urlsplit(settings.PARAGRAF_BASE_URL)
         # The link uses the address the site is served at (settings), never the request's Host
         # header, which a client chooses.
-        self.domain_override = site.netloc
-        self.use_https = site.scheme == "https"
-        return super().form_valid(form)
+        # (Django's PasswordResetView passes neither domain_override nor use_https on to the form.)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=self.extra_email_context,
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -21,6 +21,7 @@ class JusteringRefusal(StrEnum):
     NO_SIGNERS = "no_signers"  # the ordförande and a justerare have not been chosen
     EARLIER_DRAFT = "earlier_draft"  # the protokoll changed since the draft that was checked
     REASON_REQUIRED = "reason_required"  # reopening needs a reason
+    NOT_READY = "not_ready"  # a reminder to sign before the protokoll was sent for justering
 
 
 class SigningRefusal(StrEnum):

@@ -471,6 +471,8 @@ PAGES: dict[str, Callable[[dict], list[Cell]] | str] = {
     "cases:remisser": lambda w: _register_pages(w, "cases:remisser"),
     "cases:motioner": lambda w: _register_pages(w, "cases:motioner"),
     "cases:export": lambda w: _register_pages(w, "cases:export", name="remisser", fmt="csv"),
+    "workspace:*": "the secretary's workspace: one guard (workspace/access.py) over "
+    "committees.visibility; tests/test_workspace_access.py and tests/test_permission_matrix.py",
     "account:*": "the user's own login (two-step verification, password reset): "
     "tests/test_permission_matrix.py and tests/test_security_access.py",
 }

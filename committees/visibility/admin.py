@@ -109,6 +109,8 @@ ADMINISTERED: dict[str, Rule] = {
     "committees.party": _everything,  # reference data; only superusers change it (roles.py)
     "committees.person": _identity_admin_or(_people),
     "committees.assignment": _by("committee"),
+    # A signer's invitation to create a login: sent from the workspace, never edited in the admin.
+    "committees.logininvitation": _nothing,
     # cases
     "cases.diariumseries": lambda committees, user: Q(organisation__committees__in=committees),
     "cases.case": _cases,
@@ -126,6 +128,8 @@ ADMINISTERED: dict[str, Rule] = {
     "meetings.agendaitem": _by("meeting__committee"),
     "meetings.agendaitemdocument": _by("agenda_item__meeting__committee"),
     "meetings.paragraph": _by("meeting__committee"),
+    "meetings.paragraphannex": _by("paragraph__meeting__committee"),
+    "meetings.paragraphseries": _by("committee"),
     "meetings.justering": _by("meeting__committee"),
     "meetings.signature": _by("justering__meeting__committee"),
     "meetings.anslag": _by("committee"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from committees.invitations import login_invitation_send
 from committees.models import Assignment, Person
+from meetings.errors import JusteringRefusal
 from meetings.justering.document import _justering_request_email
 from meetings.models import Meeting, Signature
 
@@ -79,7 +80,9 @@ def justering_remind_signer(*, signature: Signature) -> Signature:
         .get(pk=signature.pk)
     )
     if signature.justering.meeting.status != Meeting.Status.READY_FOR_JUSTERING:
-        raise ValidationError(_("The protokoll has not been sent for justering."), code="not_ready")
+        raise ValidationError(
+            _("The protokoll has not been sent for justering."), code=JusteringRefusal.NOT_READY
+        )
     if signature.signed_at:
         raise ValidationError(_("%(name)s has already signed."), params={"name": signature.person.full_name})
     if not signature.person.email:

@@ -3,6 +3,10 @@
 `protokoll_context` is the only place that decides what a protokoll shows, including what the
 public version leaves out; `protokollsutdrag_context` does the same for one §. The rendering
 (templates/meetings/protokoll/, one print stylesheet, PDF/A) is in meetings/protokoll/document.py.
+
+Longer than 400 lines on purpose: what the protokoll shows and what its public version withholds
+must be decided in one module (närvaro and the närvarolista in the seeds' form, bilagor, votes,
+signers), so that nothing public can be decided elsewhere.
 """
 
 from __future__ import annotations
