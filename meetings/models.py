@@ -635,6 +635,11 @@ class Signature(models.Model):
     )
     certificate_subject = models.CharField(_("certificate"), max_length=300, blank=True)
     field_name = models.CharField(_("signature field"), max_length=100, blank=True)
+    # How the signer authenticated just before signing (meetings/signing/assurance.py).
+    assurance_method = models.CharField(_("authentication"), max_length=20, blank=True)
+    assurance_provider = models.CharField(_("identity provider"), max_length=300, blank=True)
+    assurance_level = models.CharField(_("assurance level"), max_length=200, blank=True)
+    authenticated_at = models.DateTimeField(_("authenticated"), null=True, blank=True)
     notified_at = models.DateTimeField(
         _("asked to sign"),
         null=True,

@@ -133,7 +133,9 @@ def justering_store_frozen_pdf(*, justering: Justering) -> None:
     justering.save(update_fields=["frozen_file", "frozen_sha256", "signed_file", "signed_sha256"])
 
 
-def justering_apply_signature(*, justering: Justering, signature: Signature, reason: str) -> None:
+def justering_apply_signature(
+    *, justering: Justering, signature: Signature, reason: str, assurance: signing.Assurance | None = None
+) -> None:
     """Add one signer's signature to the protokoll of record (an incremental update).
 
     The first signature is the certification signature; it permits only the signing of
@@ -152,6 +154,7 @@ def justering_apply_signature(*, justering: Justering, signature: Signature, rea
         reason=reason,
         location=location,
         certify=first,
+        assurance=assurance,
     )
     name = justering.signed_file.name.rsplit("/", 1)[-1]
     justering.signed_file.save(name, ContentFile(signed), save=False)

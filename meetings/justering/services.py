@@ -194,15 +194,18 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
     justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
     if signing.signing_ca_exists():
         signing.person_certificate_issue(person=signature.person)
+    assurance = signing.Assurance.local_password(user=user, name=signature.person.full_name)
     justering_apply_signature(
         justering=justering,
         signature=signature,
         reason=_("Justering of the protokoll as %(role)s") % {"role": signature.get_role_display()},
+        assurance=assurance,
     )
     signature.signed_at = timezone.now()
     signature.signed_by = user
     signature.certificate_subject = signature.person.full_name
-    signature.save(update_fields=["signed_at", "signed_by", "certificate_subject"])
+    recorded = assurance.record_on(signature)
+    signature.save(update_fields=["signed_at", "signed_by", "certificate_subject", *recorded])
     if not justering.signatures.filter(signed_at__isnull=True).exists():
         justering.completed_at = signature.signed_at
         justering.save(update_fields=["completed_at"])

@@ -35,6 +35,7 @@ issued a certificate in another person's name (a login relinked to someone else)
 attributed to the person it names: such a signature does not hold.
 """
 
+from meetings.signing.assurance import LOCAL_PASSWORD_LEVEL, Assurance
 from meetings.signing.certificates import (
     ACCOUNT_PREFIX,
     SigningError,
@@ -85,6 +86,8 @@ __all__ = [
     "pdf_seal",
     "pdf_sha256",
     "pdf_sign",
+    "Assurance",
+    "LOCAL_PASSWORD_LEVEL",
     "pdf_verify",
     "person_certificate_current",
     "person_certificate_issue",

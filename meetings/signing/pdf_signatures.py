@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from meetings.signing.assurance import Assurance
 from meetings.signing.certificates import (
     SigningError,
     _passphrase,
@@ -73,9 +74,18 @@ class SignerBackend(ABC):
 
     @abstractmethod
     def sign(
-        self, pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool
+        self,
+        pdf: bytes,
+        *,
+        person,
+        field_name: str,
+        reason: str,
+        location: str,
+        certify: bool,
+        assurance: Assurance | None = None,
     ) -> bytes:
-        """Return `pdf` signed in `field_name` by `person`."""
+        """Return `pdf` signed in `field_name` by `person`, who authenticated as `assurance`
+        says just before (meetings/signing/assurance.py)."""
 
     @abstractmethod
     def seal(
@@ -194,7 +204,15 @@ class LocalCertificateBackend(SignerBackend):
     login linked to them now, or the organisation's e-sigill."""
 
     def sign(
-        self, pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool
+        self,
+        pdf: bytes,
+        *,
+        person,
+        field_name: str,
+        reason: str,
+        location: str,
+        certify: bool,
+        assurance: Assurance | None = None,
     ) -> bytes:
         row = person_certificate_current(person=person)
         if row is None:
@@ -250,11 +268,25 @@ def _outside_event_loop(function, *args, **kwargs):
 
 
 def pdf_sign(
-    pdf: bytes, *, person, field_name: str, reason: str, location: str = "", certify: bool = False
+    pdf: bytes,
+    *,
+    person,
+    field_name: str,
+    reason: str,
+    location: str = "",
+    certify: bool = False,
+    assurance: Assurance | None = None,
 ) -> bytes:
-    """Sign a PDF in a pre-created field as `person`, with the configured backend."""
+    """Sign a PDF in a pre-created field as `person`, with the configured backend; `assurance`
+    says how the person authenticated just before."""
     return signer_backend().sign(
-        pdf, person=person, field_name=field_name, reason=reason, location=location, certify=certify
+        pdf,
+        person=person,
+        field_name=field_name,
+        reason=reason,
+        location=location,
+        certify=certify,
+        assurance=assurance,
     )
 
 
