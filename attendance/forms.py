@@ -1,9 +1,13 @@
-"""The närvaro page's form: one person's attendance at a meeting, one form per row."""
+"""The forms of närvaro and of what is recorded per §: one person's attendance at a meeting
+(one form per row), and a jäv, a vote or a reservation (recorded by `paragraph_decision_record`,
+which the secretary's pages in attendance/ and workspace/ both call)."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from attendance.models import Attendance, Ballot, Vote
+from attendance.services import disqualification_record, reservation_record, vote_record
 
 
 class AttendanceRowForm(forms.Form):
@@ -146,3 +150,36 @@ class VoteForm(forms.Form):
     def counts(self) -> dict:
         data = self.cleaned_data
         return {"ja": data.get("yes_count"), "nej": data.get("no_count"), "avstar": data.get("abstain_count")}
+
+
+DECISION_FORMS = {"jav": DisqualificationForm, "vote": VoteForm, "reservation": ReservationForm}
+
+
+def paragraph_decision_record(paragraph, action: str, form) -> str:
+    """Record the jäv, vote or reservation of the valid `form` (its `action` is a key of
+    DECISION_FORMS) on the §; returns the message to show. Raises ValidationError as the
+    services do (nothing is recorded then)."""
+    data = form.cleaned_data
+    if action == "jav":
+        record = disqualification_record(
+            paragraph=paragraph, person=data["person"], reason=data["reason"], substitute=data["substitute"]
+        )
+        return gettext("Jäv recorded for %(person)s.") % {"person": record.person.display_name}
+    if action == "vote":
+        is_open = data["kind"] == Vote.Kind.OPEN
+        vote_record(
+            paragraph=paragraph,
+            proposition_yes=data["proposition_yes"],
+            proposition_no=data["proposition_no"],
+            kind=data["kind"],
+            is_election=data["is_election"],
+            ballots=form.ballots() if is_open else None,
+            counts=None if is_open else form.counts(),
+            lot_result=data["lot_result"] or None,
+            casting_vote=data["casting_vote"] or None,
+        )
+        return gettext("The vote is recorded.")
+    if action == "reservation":
+        record = reservation_record(paragraph=paragraph, person=data["person"], text=data["text"])
+        return gettext("Reservation recorded for %(person)s.") % {"person": record.person.display_name}
+    raise ValueError(f"Unknown decision action: {action}")

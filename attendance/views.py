@@ -18,20 +18,18 @@ from attendance.forms import (
     DisqualificationForm,
     ReservationForm,
     VoteForm,
+    paragraph_decision_record,
 )
-from attendance.models import Attendance, Vote
+from attendance.models import Attendance
 from attendance.services import (
     attendance_history,
     attendance_record,
     attendance_report,
     attendance_report_csv,
     attendance_report_xlsx,
-    disqualification_record,
     meeting_summoned_people,
     quorum_for_paragraph,
-    reservation_record,
     serving_members,
-    vote_record,
 )
 from attendance.services.participation import committee_seats, meeting_quorum
 from attendance.services.substitutes import meeting_date
@@ -195,33 +193,8 @@ def paragraph_decision(request: HttpRequest, pk: int, paragraph_pk: int) -> Http
     }
     form = forms_by_action.get(action)
     if form is not None and form.is_valid():
-        data = form.cleaned_data
         try:
-            if action == "jav":
-                record = disqualification_record(
-                    paragraph=paragraph,
-                    person=data["person"],
-                    reason=data["reason"],
-                    substitute=data["substitute"],
-                )
-                done = _("Jäv recorded for %(person)s.") % {"person": record.person.display_name}
-            elif action == "vote":
-                is_open = data["kind"] == Vote.Kind.OPEN
-                vote_record(
-                    paragraph=paragraph,
-                    proposition_yes=data["proposition_yes"],
-                    proposition_no=data["proposition_no"],
-                    kind=data["kind"],
-                    is_election=data["is_election"],
-                    ballots=form.ballots() if is_open else None,
-                    counts=None if is_open else form.counts(),
-                    lot_result=data["lot_result"] or None,
-                    casting_vote=data["casting_vote"] or None,
-                )
-                done = _("The vote is recorded.")
-            else:
-                record = reservation_record(paragraph=paragraph, person=data["person"], text=data["text"])
-                done = _("Reservation recorded for %(person)s.") % {"person": record.person.display_name}
+            done = paragraph_decision_record(paragraph, action, form)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -27,14 +27,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from attendance.forms import DisqualificationForm, ReservationForm, VoteForm
-from attendance.models import Attendance, Vote
+from attendance.forms import DisqualificationForm, ReservationForm, VoteForm, paragraph_decision_record
+from attendance.models import Attendance
 from attendance.services import (
-    disqualification_record,
     quorum_for_paragraph,
-    reservation_record,
     serving_members,
-    vote_record,
 )
 from committees.models import Person
 from meetings.admin.paragraphs import ParagraphAdminForm
@@ -150,32 +147,6 @@ def _decision_forms(paragraph: Paragraph, *, data=None, action=None) -> dict:
             data if action == "reservation" else None, prefix=f"{prefix}-res", serving=serving_qs
         ),
     }
-
-
-def _record_decision(paragraph: Paragraph, action: str, form) -> str:
-    """Record the jäv, vote or reservation of the valid `form`; the message to show."""
-    data = form.cleaned_data
-    if action == "jav":
-        record = disqualification_record(
-            paragraph=paragraph, person=data["person"], reason=data["reason"], substitute=data["substitute"]
-        )
-        return _("Jäv recorded for %(person)s.") % {"person": record.person.display_name}
-    if action == "vote":
-        is_open = data["kind"] == Vote.Kind.OPEN
-        vote_record(
-            paragraph=paragraph,
-            proposition_yes=data["proposition_yes"],
-            proposition_no=data["proposition_no"],
-            kind=data["kind"],
-            is_election=data["is_election"],
-            ballots=form.ballots() if is_open else None,
-            counts=None if is_open else form.counts(),
-            lot_result=data["lot_result"] or None,
-            casting_vote=data["casting_vote"] or None,
-        )
-        return _("The vote is recorded.")
-    record = reservation_record(paragraph=paragraph, person=data["person"], text=data["text"])
-    return _("Reservation recorded for %(person)s.") % {"person": record.person.display_name}
 
 
 def _rendered(paragraph: Paragraph) -> dict:
@@ -367,7 +338,7 @@ def _decide(request, meeting, item: Paragraph, action: str):
         form.add_error(None, _("The protokoll has been sent for justering; it can no longer be changed."))
     elif form.is_valid():
         try:
-            messages.success(request, _record_decision(item, action, form))
+            messages.success(request, paragraph_decision_record(item, action, form))
         except ValidationError as error:
             form.add_error(None, error)
         else:
