@@ -12,3 +12,10 @@ class AxesConfig(AxesAppConfig):
 
 class OtpTotpConfig(OtpTotpAppConfig):
     verbose_name = _("Two-step verification")
+
+    def ready(self):
+        super().ready()
+        # django-otp names its model in plain English, outside the translation machinery.
+        meta = self.get_model("TOTPDevice")._meta
+        meta.verbose_name = _("TOTP device")
+        meta.verbose_name_plural = _("TOTP devices")

@@ -159,7 +159,12 @@ if [ "$WORKERS" -gt 0 ]; then
     log "pytest -n $WORKERS --dist loadfile $*"
     # --reuse-db keeps the workers' test databases: the serial pass takes gw0's
     # (config/settings_test.py) instead of migrating a new one.
-    "$PY" -m pytest -n "$WORKERS" --dist loadfile --reuse-db "$@"
+    # --no-loadscope-reorder: files go to the workers in the order tests/conftest.py gives
+    # them (the longest first, from tests/durations.json), not by their number of tests. The
+    # JUnit XML is what scripts/test-times.py reads to update tests/durations.json.
+    mkdir -p "$ROOT/.local"
+    "$PY" -m pytest -n "$WORKERS" --dist loadfile --no-loadscope-reorder --reuse-db \
+        --junitxml="$ROOT/.local/test-results.xml" "$@"
     parallel_rc=$?
     log "pytest (the tests marked serial) $*"
     PARAGRAF_TEST_SERIAL=1 "$PY" -m pytest --reuse-db "$@"

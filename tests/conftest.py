@@ -9,6 +9,7 @@ run tasks in-process. Tests that must prove something about the real worker use
 """
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -45,6 +46,7 @@ def xdist_worker_number() -> int:
 def pytest_collection_modifyitems(config, items):
     in_xdist_worker = hasattr(config, "workerinput")
     if in_xdist_worker:
+        _heaviest_files_first(items)
         _transactional_tests_first_in_each_file(items)
     _demo_tests_last(items)
     serial_pass = os.environ.get("PARAGRAF_TEST_SERIAL") == "1"
@@ -57,6 +59,35 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = keep
+
+
+# How long each test file took in a recent full run (seconds, all its tests with their set-up):
+# written by `scripts/test-times.py` from the run's JUnit XML. See _heaviest_files_first.
+FILE_SECONDS_PATH = Path(__file__).with_name("durations.json")
+UNKNOWN_FILE_SECONDS_PER_TEST = 1.0
+
+
+def _heaviest_files_first(items) -> None:
+    """Under pytest-xdist (--dist loadfile --no-loadscope-reorder) files are handed to the
+    workers in collection order, whole. The longest go first, so that no worker starts a
+    two-minute file while the other has nothing left (longest-processing-time-first). The
+    order is the same in every worker (xdist requires it): it comes from the committed
+    tests/durations.json; a file not in it counts a second per test."""
+    try:
+        seconds = json.loads(FILE_SECONDS_PATH.read_text())
+    except (OSError, ValueError):
+        seconds = {}
+    counts, first_index = {}, {}
+    for index, item in enumerate(items):
+        name = item.nodeid.split("::", 1)[0]
+        counts[name] = counts.get(name, 0) + 1
+        first_index.setdefault(name, index)
+
+    def order(item) -> tuple[float, int]:
+        name = item.nodeid.split("::", 1)[0]
+        return -seconds.get(name, counts[name] * UNKNOWN_FILE_SECONDS_PER_TEST), first_index[name]
+
+    items.sort(key=order)
 
 
 def _is_transactional(item) -> bool:

@@ -34,8 +34,16 @@ def test_every_app_on_the_admin_index_has_a_swedish_name(client, superuser):
 
     client.force_login(superuser)
     page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
-    for english in (">Axes<", ">Otp_Totp<", ">Access attempts<", ">Access logs<", ">Access failures<"):
+    for english in (
+        ">Axes<",
+        ">Otp_Totp<",
+        ">Access attempts<",
+        ">Access logs<",
+        ">Access failures<",
+        ">TOTP devices<",
+    ):
         assert english not in page
+    assert ">TOTP-enheter<" in page
     assert "Inloggningsförsök" in page
     assert "Misslyckade inloggningar" in page
 
