@@ -375,6 +375,23 @@ def test_a_save_asks_for_one_records_refresh_which_runs_when_the_transaction_com
     assert after["location"]["description"] == "Regionens hus, sal D"
 
 
+def test_commits_while_a_refresh_waits_in_the_queue_queue_no_other_one(world, monkeypatch):
+    from django.core.cache import cache
+
+    from oparl import tasks
+
+    queued = []  # what reaches the broker (counted here, instead of sent: nothing may run yet)
+    monkeypatch.setattr(tasks.refresh_records, "delay", lambda: queued.append(1))
+    cache.delete(tasks.PENDING)
+    for _ in range(3):
+        signals._refresh_on_commit()
+    assert len(queued) == 1, "one refresh waits; the later commits are in what it will read"
+    tasks.refresh_records.run()  # the worker starts it: from now on a commit queues the next
+    signals._refresh_on_commit()
+    assert len(queued) == 2
+    cache.delete(tasks.PENDING)
+
+
 def test_an_object_not_recorded_yet_is_new_to_every_filter_and_never_ahead_of_the_next_refresh(world, client):
     newest = Record.objects.aggregate(newest=Max("modified"))["newest"]
     meeting = MeetingFactory(
