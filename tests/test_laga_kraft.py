@@ -138,7 +138,9 @@ def test_a_gemensam_namnd_counts_the_appeal_time_from_the_last_posting_among_the
 # --- The register (database) -----------------------------------------------------------------------
 
 
-def posted_meeting(committee, start, *, posted_on, titles=("Regional utvecklingsstrategi",), secret=(), first=1):
+def posted_meeting(
+    committee, start, *, posted_on, titles=("Regional utvecklingsstrategi",), secret=(), first=1
+):
     """A justerat protokoll with one § per title (those in `secret` confidential), posted."""
     meeting = MeetingFactory(committee=committee, start=start, end=start + timedelta(hours=2))
     paragraphs = [
@@ -426,3 +428,25 @@ def test_posting_the_anslag_gives_each_paragraph_its_running_state():
 
     state = paragraph_laga_kraft(paragraph, today=date(2026, 12, 31))
     assert state.state == State.RUNNING and state.appeal_ends_on == date(2027, 1, 4)  # past nyårsafton
+
+
+# --- The demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demos_2024_protokoll_have_vunnit_laga_kraft_with_a_sealed_bevis_but_the_appealed_one(
+    client, demo_loaded
+):
+    from meetings.models import Paragraph
+
+    paragraphs = list(Paragraph.objects.filter(committee__short_name="KF", year=2024).order_by("number"))
+    states = {p.number: paragraph_laga_kraft(p).state for p in paragraphs}
+
+    assert states == {n: (State.APPEALED if n == 16 else State.FINAL) for n in range(1, 20)}
+    appealed = next(p for p in paragraphs if p.number == 16)
+    assert 'data-laga-kraft="overklagat"' in paragraph_page(client, appealed)
+    final = next(p for p in paragraphs if p.number == 8)
+    page = paragraph_page(client, final)
+    bevis_url = reverse("portal:laga_kraft_bevis", args=[final.meeting_id, final.number])
+    assert 'data-laga-kraft="laga_kraft"' in page and bevis_url in page
+    (seal,) = signing.pdf_verify(content(client.get(bevis_url)))
+    assert seal.ok and seal.seal and seal.signer == f"{final.meeting.committee.organisation.name} — e-sigill"
