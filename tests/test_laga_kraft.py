@@ -430,6 +430,63 @@ def test_posting_the_anslag_gives_each_paragraph_its_running_state():
     assert state.state == State.RUNNING and state.appeal_ends_on == date(2027, 1, 4)  # past nyårsafton
 
 
+@pytest.mark.django_db
+def test_the_secretary_registers_and_decides_an_appeal_in_the_workspace(client):
+    committee, other = CommitteeFactory(), CommitteeFactory()
+    meeting, (paragraph,) = posted_meeting(committee, local(2024, 10, 11), posted_on=date(2024, 10, 19))
+    url = reverse("workspace:laga_kraft", args=[meeting.pk])
+    client.force_login(secretary_of(committee))
+
+    page = client.get(url)
+    registered = client.post(
+        url,
+        {
+            "action": "register",
+            "paragraph": paragraph.pk,
+            "appellant": "Anna Andersson",
+            "received_on": "2024-11-08",  # the last day
+            "court": "Förvaltningsrätten i Jönköping",
+            "court_case_number": "1234-24",
+        },
+    )
+    too_early = client.post(
+        url,
+        {
+            "action": "register",
+            "paragraph": paragraph.pk,
+            "appellant": "Bo",
+            "received_on": "2024-10-01",
+            "court": "FR",
+        },
+    )
+
+    assert page.status_code == 200 and 'data-laga-kraft="laga_kraft"' in page.content.decode()
+    assert registered.status_code == 302
+    appeal = Appeal.objects.get()
+    assert appeal.anslag == meeting.anslag.get() and appeal.received_on == date(2024, 11, 8)
+    assert too_early.status_code == 400 and Appeal.objects.count() == 1  # refused, nothing lost
+    assert 'data-laga-kraft="overklagat"' in client.get(url).content.decode()
+    refused = client.post(url, {"action": "decide", "appeal": appeal.pk, "outcome": Outcome.REJECTED})
+    assert refused.status_code == 400  # no decision day
+    decided = client.post(
+        url,
+        {
+            "action": "decide",
+            "appeal": appeal.pk,
+            "outcome": Outcome.REJECTED,
+            "decided_on": "2025-02-03",
+            "final_on": "2025-02-26",
+        },
+    )
+    assert decided.status_code == 302
+    assert paragraph_laga_kraft(paragraph).final_on == date(2025, 2, 26)
+    client.force_login(secretary_of(other))
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, {"action": "decide", "appeal": appeal.pk, "outcome": "avslaget"}).status_code == 404
+    )
+
+
 # --- The demo ----------------------------------------------------------------------------------------
 
 
