@@ -120,6 +120,7 @@ def meetings() -> QuerySet[Meeting]:
         published_paragraphs()
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
         .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
+        .prefetch_related(*public_laga_kraft_prefetch())  # paragraf:lagaKraft (oparl/lagakraft.py)
         .order_by("order", "number")
     )
     agenda = (
