@@ -334,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.anslag_tasks.alert_unposted_protokoll",
         "schedule": 3600.0,
     },
+    # Laga kraft: remind the secretary once when a protokoll's appeal time ends.
+    "meetings.remind_appeal_periods_ended": {
+        "task": "meetings.lagakraft.remind_appeal_periods_ended",
+        "schedule": 3600.0,
+    },
 }
 # The public verification page (/verifiera/) checks uploaded PDFs up to this size.
 PARAGRAF_VERIFY_MAX_BYTES = int(os.environ.get("PARAGRAF_VERIFY_MAX_BYTES", str(25 * 1024 * 1024)))

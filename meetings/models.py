@@ -689,6 +689,11 @@ class Anslag(models.Model):
     take_down_on = models.DateField(_("to be taken down"))
     taken_down_at = models.DateTimeField(_("taken down"), null=True, blank=True)
     storage_location = models.CharField(_("where the protokoll is kept"), max_length=300, blank=True)
+    # The last appeal day the secretary was reminded about (meetings/lagakraft/rules.py): one
+    # e-mail per period end.
+    period_end_alerted_for = models.DateField(
+        _("reminded of the period end"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("anslag")
@@ -710,6 +715,124 @@ class Anslag(models.Model):
         return self.title
 
 
+class JointPosting(models.Model):
+    """The day a cooperating organisation of a gemensam nämnd announced the justering on its own
+    anslagstavla. The appeal time then counts from the last of these announcements, the
+    committee's own included (KL 13 kap. 5 §): see meetings/lagakraft/rules.py."""
+
+    anslag = models.ForeignKey(
+        Anslag, on_delete=models.CASCADE, related_name="joint_postings", verbose_name=_("anslag")
+    )
+    organisation_name = models.CharField(_("cooperating organisation"), max_length=200)
+    posted_on = models.DateField(_("posted on its anslagstavla"))
+
+    class Meta:
+        verbose_name = _("posting by a cooperating organisation")
+        verbose_name_plural = _("postings by the cooperating organisations")
+        ordering = ["anslag", "posted_on", "organisation_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["anslag", "organisation_name"], name="jointposting_one_per_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_name} {self.posted_on.isoformat()}"
+
+
+class Appeal(models.Model):
+    """An överklagande (laglighetsprövning, KL 13 kap.) of a § of a posted protokoll: who appealed,
+    when the court received it, the court's case and how it ended. Whether the § has vunnit laga
+    kraft follows from these rows and the anslag (meetings/lagakraft/rules.py)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pagaende", _("pending (not decided)")
+        REJECTED = "avslaget", _("avslaget (the appeal is rejected)")
+        UPHELD = "bifallet", _("bifallet (the decision is upphävt)")
+        DISMISSED = "avvisat", _("avvisat (not tried, e.g. too late)")
+        WITHDRAWN = "avskrivet", _("avskrivet (the appeal was withdrawn)")
+
+    paragraph = models.ForeignKey(
+        Paragraph, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("paragraph")
+    )
+    anslag = models.ForeignKey(
+        Anslag,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("anslag"),
+        help_text=_("The anslag of the protokoll: the appeal time counts from it."),
+    )
+    appellant = models.CharField(_("appellant"), max_length=300)
+    received_on = models.DateField(
+        _("received"),
+        help_text=_("The day the appeal reached the court (or the organisation, to be sent on)."),
+    )
+    court = models.CharField(
+        _("court"), max_length=200, help_text=_("For example Förvaltningsrätten i Jönköping.")
+    )
+    court_case_number = models.CharField(_("court case number"), max_length=100, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_on = models.DateField(_("decided"), null=True, blank=True)
+    final_on = models.DateField(
+        _("the court's decision final on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the court's own decision vann laga kraft (it was not appealed further)."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("överklagande")
+        verbose_name_plural = _("överklaganden")
+        ordering = ["-received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="pagaende", decided_on__isnull=True, final_on__isnull=True)
+                | (~Q(outcome="pagaende") & Q(decided_on__isnull=False)),
+                name="appeal_decided_when_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_on__isnull=True) | Q(final_on__gte=models.F("decided_on")),
+                name="appeal_final_after_decided",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.paragraph.label} {self.appellant} ({self.received_on.isoformat()})"
+
+    @property
+    def finally_decided(self) -> bool:
+        return self.outcome != self.Outcome.PENDING and self.final_on is not None
+
+    def clean(self):
+        errors = {}
+        if self.outcome == self.Outcome.PENDING:
+            if self.decided_on:
+                errors["decided_on"] = _("A pending appeal has no decision day; choose its outcome first.")
+            if self.final_on:
+                errors["final_on"] = _("A pending appeal cannot be final; choose its outcome first.")
+        elif not self.decided_on:
+            errors["decided_on"] = _("Give the day the court decided.")
+        if self.final_on and self.decided_on and self.final_on < self.decided_on:
+            errors["final_on"] = _("The court's decision becomes final after the day it was made.")
+        if self.decided_on and self.received_on and self.decided_on < self.received_on:
+            errors["decided_on"] = _("The court decides after it received the appeal.")
+        if self.paragraph_id and self.anslag_id:
+            if (
+                self.anslag.kind != Anslag.Kind.PROTOKOLL
+                or self.anslag.meeting_id != self.paragraph.meeting_id
+            ):
+                errors["anslag"] = _("Choose the anslag of the protokoll the paragraph belongs to.")
+        if self.received_on and self.anslag_id and self.received_on < self.anslag.posted_on:
+            errors["received_on"] = _("The appeal time starts when the anslag is posted (%(date)s).") % {
+                "date": self.anslag.posted_on.isoformat()
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
 class RenderedDocument(models.Model):
     """A PDF built by Paragraf (kallelse, protokoll, protokollsutdrag, register list).
 
@@ -724,6 +847,7 @@ class RenderedDocument(models.Model):
         EXTRACT = "utdrag", _("protokollsutdrag")
         DELEGATION_LIST = "delegationslista", _("delegationsbeslut list")
         REMISS_LIST = "remisslista", _("remisser list")
+        LAGA_KRAFT = "laga_kraft", _("laga kraft-bevis")
 
     meeting = models.ForeignKey(
         Meeting,
@@ -890,6 +1014,6 @@ class SigningCertificate(models.Model):
 
 
 # The audit trail (audit/history.py).
-history_record(Meeting, AgendaItem, Paragraph, Signature, Anslag)
+history_record(Meeting, AgendaItem, Paragraph, Signature, Anslag, Appeal, JointPosting)
 # The frozen snapshot is large and fixed by its content_hash, which is recorded.
 history_record(Justering, excluded_fields=("snapshot",))

@@ -13,6 +13,7 @@ from .anslag.rules import anslag_post
 from .justering.document import justering_notify_signers, justeringar_pending_notification
 from .kallelse.dispatch import dispatch_send, dispatches_pending
 from .kallelse.document import kallelse_get_or_render
+from .lagakraft import tasks as lagakraft_tasks  # noqa: F401 (registers the laga kraft reminder)
 from .models import Anslag, Meeting
 from .services.registers import delegated_decisions_record_reported
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from portal.published import public_agenda_item, public_paragraph
 
+from .lagakraft import laga_kraft_extension  # the paragraf:lagaKraft extension (oparl/lagakraft.py)
 from .text import plain_text
 from .votes import agenda_item_extension  # the paragraf:votes extension (oparl/votes.py)
 
@@ -234,6 +235,7 @@ def agenda_item_of_paragraph(paragraph, links: Links, *, position: int | None = 
         if public.case_id:
             data["consultation"] = links.api("consultation", paragraph.pk)
         data.update(agenda_item_extension(paragraph, public, links))  # paragraf:votes (oparl/votes.py)
+        data.update(laga_kraft_extension(paragraph, public, links))  # paragraf:lagaKraft
     return _clean(data)
 
 

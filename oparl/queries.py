@@ -23,6 +23,7 @@ from portal.published import (
     open_agenda_items,
     open_paragraphs,
     paragraph_record_prefetch,
+    public_laga_kraft_prefetch,
     published_agenda_items,
     published_assignments,
     published_cases,
@@ -85,6 +86,7 @@ def paragraphs() -> QuerySet[Paragraph]:
         .annotate(position=_position(earlier))
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
         .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
+        .prefetch_related(*public_laga_kraft_prefetch())  # paragraf:lagaKraft (oparl/lagakraft.py)
         .order_by("pk")
     )
 
@@ -118,6 +120,7 @@ def meetings() -> QuerySet[Meeting]:
         published_paragraphs()
         .prefetch_related(Prefetch("agenda_item__attachments", queryset=public_attachments()))
         .prefetch_related(*paragraph_record_prefetch())  # paragraf:votes (oparl/votes.py)
+        .prefetch_related(*public_laga_kraft_prefetch())  # paragraf:lagaKraft (oparl/lagakraft.py)
         .order_by("order", "number")
     )
     agenda = (

@@ -19,6 +19,9 @@ leak a draft or a confidential paragraph. The rules:
   public agenda item.
 - The anslagstavla is public by nature: an anslag is current from the day it is posted until
   the day it is to be taken down; after that it is in the archive.
+- The laga kraft state of an open § of a published protokoll is public (its state, the posting
+  and appeal days, the day it vann laga kraft: `public_laga_kraft`); who appealed is not, and a
+  confidential § shows no state.
 - People are public as holders of an assignment in a committee (name, party, role), never
   their contact details.
 
@@ -38,6 +41,7 @@ from django.utils.translation import gettext as _
 from attendance.models import Ballot, Disqualification, Reservation, Vote
 from cases.models import Case, Document
 from committees.models import Assignment, Committee, Organisation, Party, Person
+from meetings.lagakraft.rules import laga_kraft_for_paragraphs, laga_kraft_prefetch, laga_kraft_prefetched
 from meetings.models import (
     AgendaItem,
     AgendaItemDocument,
@@ -204,6 +208,56 @@ def public_paragraph(paragraph: Paragraph) -> PublicParagraph:
         send_to=paragraph.send_to,
         immediate_justering=paragraph.immediate_justering,
     )
+
+
+@dataclass(frozen=True)
+class PublicLagaKraft:
+    """The laga kraft state of an open published § as the public sees it (never who appealed)."""
+
+    state: str
+    label: str
+    posted_on: date
+    last_posted_on: date
+    appeal_ends_on: date
+    final_on: date | None
+    appealed: bool
+
+    @property
+    def is_final(self) -> bool:
+        return self.state == "laga_kraft"
+
+
+def _public_laga_kraft(state) -> PublicLagaKraft:
+    return PublicLagaKraft(
+        state=str(state.state),
+        label=state.label,
+        posted_on=state.posted_on,
+        last_posted_on=state.last_posted_on,
+        appeal_ends_on=state.appeal_ends_on,
+        final_on=state.final_on,
+        appealed=state.appealed,
+    )
+
+
+def public_laga_kraft_prefetch() -> list[Prefetch]:
+    """For lists of published §§: prefetch what `public_laga_kraft_of` reads."""
+    return laga_kraft_prefetch()
+
+
+def public_laga_kraft_of(paragraph, *, today: date | None = None) -> PublicLagaKraft | None:
+    """The laga kraft state of one published § (prefetched with `public_laga_kraft_prefetch`);
+    None for a confidential § or one whose protokoll has no anslag."""
+    if paragraph.confidential:
+        return None
+    state = laga_kraft_prefetched(paragraph, today=today)
+    return _public_laga_kraft(state) if state is not None else None
+
+
+def public_laga_kraft(paragraphs, *, today: date | None = None) -> dict[int, PublicLagaKraft]:
+    """The laga kraft state (by pk) of the open §§ among `paragraphs` (got from a selector above,
+    so published); a confidential § or one whose protokoll has no anslag gets none."""
+    states = laga_kraft_for_paragraphs([p for p in paragraphs if not p.confidential], today=today)
+    return {pk: _public_laga_kraft(state) for pk, state in states.items()}
 
 
 # --- Agendas -------------------------------------------------------------------------------

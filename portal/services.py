@@ -24,6 +24,7 @@ from meetings.protokoll.document import protokoll_render_pdf
 
 from .published import (
     anslag_all,
+    public_laga_kraft,
     public_paragraph,
     published_meetings,
     published_paragraphs,
@@ -64,8 +65,14 @@ def protokoll_public_context(*, meeting: Meeting, number: int | None = None) -> 
     queries does not depend on the number of paragraphs.
     """
     context = protokoll_context(meeting=meeting, public=True)
-    public = {p.pk: public_paragraph(p) for p in published_paragraphs().filter(meeting=meeting)}
-    rows = [_public_row(row, public[row["pk"]]) for row in context["paragraphs"] if row["pk"] in public]
+    published = list(published_paragraphs().filter(meeting=meeting))
+    public = {p.pk: public_paragraph(p) for p in published}
+    laga_kraft = public_laga_kraft(published)
+    rows = [
+        {**_public_row(row, public[row["pk"]]), "laga_kraft": laga_kraft.get(row["pk"])}
+        for row in context["paragraphs"]
+        if row["pk"] in public
+    ]
     justering = Justering.objects.filter(meeting=meeting).first()
     completed = (
         timezone.localtime(justering.completed_at).date() if justering and justering.completed_at else None
@@ -84,6 +91,8 @@ def protokoll_public_context(*, meeting: Meeting, number: int | None = None) -> 
         # Link only what the downloads can serve (issue: nothing advertised that does not exist).
         "pdf_available": protokoll_public_file_available(meeting=meeting),
         "utdrag_available": certified_copy_possible(justering=justering),
+        # The bevis is sealed with the same e-sigill, so offered on the same condition.
+        "bevis_possible": certified_copy_possible(justering=justering),
         **context,
         "all_paragraphs": rows,
         "paragraphs": rows if number is None else [row for row in rows if row["number"] == number],

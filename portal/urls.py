@@ -28,6 +28,11 @@ urlpatterns = [
         pages.protokollsutdrag,
         name="protokollsutdrag",
     ),
+    path(
+        "protokoll/<int:pk>/paragrafer/<int:number>/laga-kraft-bevis.pdf",
+        pages.laga_kraft_bevis,
+        name="laga_kraft_bevis",
+    ),
     path("sammantraden/<int:pk>/", pages.meeting, name="meeting"),
     path("arenden/<int:pk>/", pages.case, name="case"),
     path("handlingar/<int:pk>/", pages.document, name="document"),

@@ -32,6 +32,7 @@ from committees.visibility import ADMINISTERED, administered, choosable
 from meetings.models import (
     AgendaItemDocument,
     AgendaTemplateItem,
+    Appeal,
     Justering,
     KallelseDispatch,
     Meeting,
@@ -160,6 +161,13 @@ BUILDERS = {
         role=Signature.Role.CHAIR,
     ),
     "meetings.anslag": lambda rows, c: AnslagFactory(committee=c, posted_on=local(2030, 1, 2).date()),
+    "meetings.appeal": lambda rows, c: Appeal.objects.create(
+        paragraph=rows.of("meetings.paragraph", c),
+        anslag=rows.of("meetings.anslag", c),
+        appellant="Anna Andersson",
+        received_on=local(2030, 1, 3).date(),
+        court="Förvaltningsrätten i Jönköping",
+    ),
     "meetings.rendereddocument": lambda rows, c: RenderedDocument.objects.create(
         meeting=rows.of("meetings.meeting", c),
         kind=RenderedDocument.Kind.KALLELSE,

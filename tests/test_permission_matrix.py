@@ -45,6 +45,7 @@ from committees.roles import IDENTITY_ADMIN_GROUP, OFFICIAL_GROUP, SECRETARY_GRO
 from meetings.anslag.rules import anslag_post
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers, protokoll_sign
 from meetings.justering.utdrag import protokollsutdrag_get_or_create
+from meetings.lagakraft.rules import appeal_register
 from meetings.models import (
     AgendaItemDocument,
     AgendaTemplateItem,
@@ -204,6 +205,9 @@ RULES: list[tuple[str, object]] = [
     # The public portal, the open-data API and the verification of a signed PDF.
     ("oparl:not_found", NOT_FOUND_FOR_ALL),
     ("oparl:*", PUBLIC),
+    # The world's protokoll was posted today: its appeal time runs, so no § has a laga kraft-bevis
+    # yet (tests/test_laga_kraft.py opens one that has).
+    ("portal:laga_kraft_bevis", NOT_FOUND_FOR_ALL),
     ("portal:*", PUBLIC),
     ("meetings:verify", PUBLIC),
     # The language link sets its cookie and sends everyone back (to / without a `next`).
@@ -490,6 +494,12 @@ def build_world() -> World:
         "meetings.paragraph": draft_paragraph,
         "meetings.justering": published_meeting.justering,
         "meetings.anslag": published_meeting.anslag.get(),
+        "meetings.appeal": appeal_register(
+            paragraph=open_paragraph,
+            appellant="Anna Andersson",
+            received_on=published_meeting.anslag.get().posted_on,
+            court="Förvaltningsrätten i Jönköping",
+        ),
         "meetings.rendereddocument": rendered,
         "meetings.kallelsedispatch": dispatch,
         "attendance.attendance": attendance,

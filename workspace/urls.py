@@ -3,7 +3,18 @@
 
 from django.urls import path
 
-from .views import attendance, bilagor, home, kallelse, meeting, numbering, plan, protokoll, signers
+from .views import (
+    attendance,
+    bilagor,
+    home,
+    kallelse,
+    lagakraft,
+    meeting,
+    numbering,
+    plan,
+    protokoll,
+    signers,
+)
 
 app_name = "workspace"
 
@@ -18,4 +29,5 @@ urlpatterns = [
     *bilagor.urlpatterns,
     *numbering.urlpatterns,
     *signers.urlpatterns,
+    *lagakraft.urlpatterns,
 ]

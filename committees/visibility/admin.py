@@ -133,6 +133,8 @@ ADMINISTERED: dict[str, Rule] = {
     "meetings.justering": _by("meeting__committee"),
     "meetings.signature": _by("justering__meeting__committee"),
     "meetings.anslag": _by("committee"),
+    "meetings.jointposting": _by("anslag__committee"),
+    "meetings.appeal": _by("paragraph__meeting__committee"),
     "meetings.rendereddocument": _by("meeting__committee"),
     "meetings.kallelsedispatch": _by("meeting__committee"),
     "meetings.kallelsedelivery": _by("dispatch__meeting__committee"),

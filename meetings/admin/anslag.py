@@ -9,15 +9,27 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from committees.scoping import ScopedHistoryAdmin
+from committees.scoping import ScopedHistoryAdmin, ScopedTabularInline
 from meetings.anslag.rules import (
     NOTICE_KINDS,
     anslag_notice_check,
     anslag_post_notice,
 )
+from meetings.lagakraft.rules import anslag_apply_joint_postings
 from meetings.models import (
     Anslag,
+    JointPosting,
 )
+
+
+class JointPostingInline(ScopedTabularInline):
+    """Gemensam nämnd: the day each cooperating organisation announced the justering on its own
+    anslagstavla. The appeal time counts from the last of them (KL 13 kap. 5 §)."""
+
+    model = JointPosting
+    extra = 0
+    verbose_name = _("posting by a cooperating organisation (gemensam nämnd)")
+    verbose_name_plural = _("postings by the cooperating organisations (gemensam nämnd)")
 
 
 class AnslagNoticeForm(forms.ModelForm):
@@ -88,6 +100,16 @@ class AnslagAdmin(ScopedHistoryAdmin):
     list_select_related = ["committee"]
     date_hierarchy = "posted_on"
     add_form = AnslagNoticeForm
+    inlines = [JointPostingInline]
+
+    def get_inlines(self, request, obj):
+        # Only a protokoll's anslag is announced by the cooperating organisations as well.
+        return self.inlines if obj is not None and obj.kind == Anslag.Kind.PROTOKOLL else []
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.instance.kind == Anslag.Kind.PROTOKOLL:
+            anslag_apply_joint_postings(anslag=form.instance)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

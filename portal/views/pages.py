@@ -24,6 +24,7 @@ from committees.models import Committee
 from config.downloads import file_response
 from meetings import signing
 from meetings.justering.utdrag import protokollsutdrag_get_or_create
+from meetings.lagakraft.bevis import laga_kraft_bevis_get_or_create
 from meetings.models import AgendaItemDocument, Meeting
 
 from ..caching import public_cache
@@ -33,6 +34,7 @@ from ..published import (
     current_anslag,
     open_paragraphs,
     public_agenda_item,
+    public_laga_kraft,
     public_paragraph,
     published_agenda_items,
     published_assignments,
@@ -213,6 +215,21 @@ def protokollsutdrag(request: HttpRequest, pk: int, number: int) -> HttpResponse
     except (ValidationError, signing.SigningError) as error:
         return _unavailable(request, meeting, error)
     return _file_response(document.file, _filename(meeting, "protokollsutdrag") + f"-{number}.pdf")
+
+
+def laga_kraft_bevis(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The sealed laga kraft-bevis of an open § that has vunnit laga kraft; 404 for a
+    confidential § and for one that has not (yet)."""
+    meeting = _published_meeting(pk)
+    item = get_object_or_404(open_paragraphs().filter(meeting=meeting), number=number)
+    state = public_laga_kraft([item]).get(item.pk)
+    if state is None or not state.is_final:
+        raise Http404
+    try:
+        document = laga_kraft_bevis_get_or_create(paragraph=item)
+    except (ValidationError, signing.SigningError) as error:
+        return _unavailable(request, meeting, error)
+    return _file_response(document.file, _filename(meeting, "laga-kraft-bevis") + f"-{number}.pdf")
 
 
 # --- Meetings, cases and handlingar ------------------------------------------------------------------

@@ -14,6 +14,7 @@ TABS = (
     ("workspace:protokoll", _("Protokoll")),
     ("workspace:bilagor", _("Bilagor")),
     ("workspace:justering", _("Justering")),
+    ("workspace:laga_kraft", _("Laga kraft")),
 )
 
 

@@ -56,6 +56,7 @@ from meetings.justering.document import (
     snapshot_hash,
 )
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers
+from meetings.lagakraft.rules import appeal_register
 from meetings.models import (
     AgendaItem,
     AgendaTemplateItem,
@@ -291,6 +292,7 @@ class DemoLoader:
         self.load_recent_protokoll(self.read("meeting_kf_recent.json"))
         self.load_notices()
         self.take_down_due_anslag()
+        self.load_appeals()
 
     def load_organisation(self):
         data = self.read("organisation.json")
@@ -1081,6 +1083,37 @@ class DemoLoader:
             if anslag.meeting_id and anslag.kind == Anslag.Kind.PROTOKOLL:
                 self.backdate_transitions(anslag.meeting, {Meeting.Status.TAKEN_DOWN: at})
             self.created["anslag taken down"] += 1
+
+    # -- laga kraft ---------------------------------------------------------------------------
+    # One § of Kommunalt forum's 2024-12-13 protokoll was appealed within the appeal time (its
+    # anslag went up 2024-12-20, the last day was 2025-01-10) and the court has not decided:
+    # it shows överklagat. Every other § of the 2024 protokoll has vunnit laga kraft, and its
+    # laga kraft-bevis is sealed on demand from the § page (invented; docs/laga-kraft.md).
+    DEMO_APPEAL = {
+        "committee": "KF",
+        "year": 2024,
+        "number": 16,
+        "appellant": "Sven Svensson, Jönköping",
+        "received_on": "2025-01-08",
+        "court": "Förvaltningsrätten i Jönköping",
+        "court_case_number": "123-25",
+    }
+
+    def load_appeals(self):
+        row = self.DEMO_APPEAL
+        paragraph = Paragraph.objects.get(
+            committee=self.committees[row["committee"]], year=row["year"], number=row["number"]
+        )
+        if paragraph.appeals.exists():
+            return
+        appeal_register(
+            paragraph=paragraph,
+            appellant=row["appellant"],
+            received_on=self.day(row["received_on"]),
+            court=row["court"],
+            court_case_number=row["court_case_number"],
+        )
+        self.created["överklaganden"] += 1
 
 
 def summary_counts() -> str:
