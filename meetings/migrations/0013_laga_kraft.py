@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0011_paragraph_series_and_per_meeting_numbering'),
+        ('meetings', '0012_signature_assurance'),
     ]
 
     operations = [

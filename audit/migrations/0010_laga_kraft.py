@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0008_historicalparagraph_numbered_per_meeting'),
-        ('meetings', '0012_laga_kraft'),
+        ('audit', '0009_historicalsignature_assurance'),
+        ('meetings', '0013_laga_kraft'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
