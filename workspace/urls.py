@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import attendance, bilagor, home, kallelse, meeting, numbering, plan, protokoll, signers
+from .views import archive, attendance, bilagor, home, kallelse, meeting, numbering, plan, protokoll, signers
 
 app_name = "workspace"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     *bilagor.urlpatterns,
     *numbering.urlpatterns,
     *signers.urlpatterns,
+    *archive.urlpatterns,
 ]
