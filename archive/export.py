@@ -80,7 +80,9 @@ def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
         target.write_bytes(data)
 
 
-def _install(objid: str, tree: dict[str, bytes], destination: Path, *, kind: str, before_move=None) -> ExportedPackage:
+def _install(
+    objid: str, tree: dict[str, bytes], destination: Path, *, kind: str, before_move=None
+) -> ExportedPackage:
     destination.mkdir(parents=True, exist_ok=True)
     final = destination / objid
     work = Path(tempfile.mkdtemp(prefix=f".{objid}.", suffix=".building", dir=destination))
@@ -103,8 +105,9 @@ def _install(objid: str, tree: dict[str, bytes], destination: Path, *, kind: str
         shutil.rmtree(work, ignore_errors=True)
 
 
-def earkiv_export(committee: Committee, period: Period, *, destination: Path | None = None,
-                  before_move=None) -> list[ExportedPackage]:
+def earkiv_export(
+    committee: Committee, period: Period, *, destination: Path | None = None, before_move=None
+) -> list[ExportedPackage]:
     """Build, validate and move into place the period's package(s). `before_move` (for tests
     and tools) is called with each built, validated folder before it is moved."""
     destination = Path(destination or archive_dir())
@@ -120,7 +123,8 @@ def earkiv_export(committee: Committee, period: Period, *, destination: Path | N
     if withheld:
         packages.append((CONFIDENTIAL, *build_package(content, CONFIDENTIAL, secret_items, [])))
     return [
-        _install(objid, tree, destination, kind=kind, before_move=before_move) for kind, objid, tree in packages
+        _install(objid, tree, destination, kind=kind, before_move=before_move)
+        for kind, objid, tree in packages
     ]
 
 

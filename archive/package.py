@@ -29,7 +29,13 @@ from .selection import FileItem, PeriodContent
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # The schemas copied into every package's schemas/ folder (the XML of the package uses them).
-PACKAGE_SCHEMAS = ("mets.xsd", "xlink.xsd", "DILCISExtensionMETS.xsd", "DILCISExtensionSIPMETS.xsd", "ERMS_v3.xsd")
+PACKAGE_SCHEMAS = (
+    "mets.xsd",
+    "xlink.xsd",
+    "DILCISExtensionMETS.xsd",
+    "DILCISExtensionSIPMETS.xsd",
+    "ERMS_v3.xsd",
+)
 
 METS_NS = "http://www.loc.gov/METS/"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -102,7 +108,9 @@ class PackageFile:
 
 
 def _e(parent, tag, text=None, ns=ERMS_NS, **attrs):
-    element = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: str(v) for k, v in attrs.items() if v is not None})
+    element = etree.SubElement(
+        parent, f"{{{ns}}}{tag}", {k: str(v) for k, v in attrs.items() if v is not None}
+    )
     if text is not None:
         element.text = str(text)
     return element
@@ -138,11 +146,32 @@ def _erms_restriction(parent, osl_reference: str):
     _e(restriction, "regulation", osl_reference or "OSL")
 
 
-def _erms_record(parent, *, system_id, object_id, record_type, title, status=None, restriction="",
-                 direction=None, agents=(), description="", dates=(), signatures=None, appendices=(),
-                 relations=(), running_number=None, extra_ids=()):
-    record = _e(parent, "record", systemIdentifier=system_id, recordType=record_type,
-                recordPhysicalOrDigital="digital")
+def _erms_record(
+    parent,
+    *,
+    system_id,
+    object_id,
+    record_type,
+    title,
+    status=None,
+    restriction="",
+    direction=None,
+    agents=(),
+    description="",
+    dates=(),
+    signatures=None,
+    appendices=(),
+    relations=(),
+    running_number=None,
+    extra_ids=(),
+):
+    record = _e(
+        parent,
+        "record",
+        systemIdentifier=system_id,
+        recordType=record_type,
+        recordPhysicalOrDigital="digital",
+    )
     _e(record, "objectId", object_id)
     for id_type, value in extra_ids:
         _e(record, "extraId", value, extraIdType=id_type)
@@ -204,8 +233,12 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
     aggregations = _e(root, "aggregations")
 
     # Sammanträden: one file (akt) per meeting, its documents as records.
-    meetings_class = _e(aggregations, "aggregation", systemIdentifier=stable_uuid(pid, "class", "meetings"),
-                        aggregationType="class")
+    meetings_class = _e(
+        aggregations,
+        "aggregation",
+        systemIdentifier=stable_uuid(pid, "class", "meetings"),
+        aggregationType="class",
+    )
     _e(meetings_class, "objectId", f"{committee.slug}/sammantraden/{content.period.label}")
     _e(meetings_class, "title", f"Sammanträden {committee.name} {content.period.label}")
     for meeting_content in content.meetings:
@@ -214,13 +247,18 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
         if not meeting_files:
             continue
         day = timezone.localtime(meeting.start)
-        aggregation = _e(meetings_class, "aggregation",
-                         systemIdentifier=stable_uuid(pid, "meeting", meeting.signature_reference),
-                         aggregationType="file")
+        aggregation = _e(
+            meetings_class,
+            "aggregation",
+            systemIdentifier=stable_uuid(pid, "meeting", meeting.signature_reference),
+            aggregationType="file",
+        )
         _e(aggregation, "objectId", f"{committee.slug}/{meeting_content.key}")
         _e(aggregation, "title", f"Sammanträde {committee.name} {day:%Y-%m-%d}")
         _e(aggregation, "status", value="closed")
-        _erms_dates(aggregation, [("start", meeting.start), ("finished", meeting_content.justering.completed_at)])
+        _erms_dates(
+            aggregation, [("start", meeting.start), ("finished", meeting_content.justering.completed_at)]
+        )
         signers = list(meeting_content.justering.signatures.select_related("person").order_by("order", "pk"))
         for f in meeting_files:
             item = f.item
@@ -228,8 +266,13 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
             dates = [("created", item.created)]
             if item.kind == "protokoll":
                 for signature in signers:
-                    agents.append(("main_signatory" if signature.role == "ordforande" else "other_signatory",
-                                   signature.person.full_name, {"role": signature.get_role_display()}))
+                    agents.append(
+                        (
+                            "main_signatory" if signature.role == "ordforande" else "other_signatory",
+                            signature.person.full_name,
+                            {"role": signature.get_role_display()},
+                        )
+                    )
                 dates.append(("decision", meeting.start))
             data_path = f"representations/{REPRESENTATION}/data/{f.path}"
             report = f"representations/{REPRESENTATION}/data/{f.path[:-4]}-signaturvalidering.xml"
@@ -263,17 +306,26 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
     # The open package: the open ärenden (without their confidential §§); the confidential one:
     # the confidential ärenden, and the open ärenden in which a confidential § was decided.
     cases = [
-        c for c in content.cases
+        c
+        for c in content.cases
         if (not c.confidential if open_package else (c.confidential or secret_paragraphs(c)))
     ]
     if cases:
-        cases_class = _e(aggregations, "aggregation", systemIdentifier=stable_uuid(pid, "class", "cases"),
-                         aggregationType="class")
+        cases_class = _e(
+            aggregations,
+            "aggregation",
+            systemIdentifier=stable_uuid(pid, "class", "cases"),
+            aggregationType="class",
+        )
         _e(cases_class, "objectId", f"{organisation.diarium_prefix or 'diarium'}/arenden")
         _e(cases_class, "title", "Ärenden")
         for case in cases:
-            aggregation = _e(cases_class, "aggregation", systemIdentifier=stable_uuid(pid, "case", case.diarienummer),
-                             aggregationType="caseFile")
+            aggregation = _e(
+                cases_class,
+                "aggregation",
+                systemIdentifier=stable_uuid(pid, "case", case.diarienummer),
+                aggregationType="caseFile",
+            )
             _e(aggregation, "objectId", case.diarienummer)
             _e(aggregation, "title", case.title)
             _e(aggregation, "status", value="closed" if case.status == case.Status.CLOSED else "open")
@@ -291,7 +343,9 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
                 protokoll = f"representations/{REPRESENTATION}/data/{meeting_content.key}/protokoll.pdf"
                 _erms_record(
                     aggregation,
-                    system_id=stable_uuid(pid, "paragraph", meeting_content.meeting.signature_reference, paragraph.number),
+                    system_id=stable_uuid(
+                        pid, "paragraph", meeting_content.meeting.signature_reference, paragraph.number
+                    ),
                     object_id=f"{committee.slug} {paragraph.year} § {paragraph.number}",
                     record_type="beslut",
                     title=paragraph.title,
@@ -303,10 +357,16 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
                 )
 
     # Delegationsbeslut and remisser: the register rows.
-    decisions = [d for d in content.delegated_decisions if bool(d.case and d.case.confidential) != open_package]
+    decisions = [
+        d for d in content.delegated_decisions if bool(d.case and d.case.confidential) != open_package
+    ]
     if decisions:
-        register = _e(aggregations, "aggregation", systemIdentifier=stable_uuid(pid, "class", "delegation"),
-                      aggregationType="class")
+        register = _e(
+            aggregations,
+            "aggregation",
+            systemIdentifier=stable_uuid(pid, "class", "delegation"),
+            aggregationType="class",
+        )
         _e(register, "objectId", f"{committee.slug}/delegationsbeslut/{content.period.label}")
         _e(register, "title", "Delegationsbeslut")
         for decision in decisions:
@@ -315,23 +375,40 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
                 relations.append(("reference", f"{committee.slug} § {decision.reported_in_paragraph.number}"))
             _erms_record(
                 register,
-                system_id=stable_uuid(pid, "delegation", decision.decision_maker.full_name, decision.year,
-                                      decision.decision_maker_number),
-                object_id=decision.registration_id or f"{decision.decision_maker.full_name} {decision.number_label}",
+                system_id=stable_uuid(
+                    pid,
+                    "delegation",
+                    decision.decision_maker.full_name,
+                    decision.year,
+                    decision.decision_maker_number,
+                ),
+                object_id=decision.registration_id
+                or f"{decision.decision_maker.full_name} {decision.number_label}",
                 record_type="delegationsbeslut",
                 title=decision.description[:500],
                 running_number=decision.decision_maker_number,
-                restriction=decision.case.osl_reference if decision.case and decision.case.confidential else "",
-                agents=[("authorising_person", decision.decision_maker.full_name,
-                         {"role": f"{decision.point.code} {decision.point.delegate_role}"})],
+                restriction=decision.case.osl_reference
+                if decision.case and decision.case.confidential
+                else "",
+                agents=[
+                    (
+                        "authorising_person",
+                        decision.decision_maker.full_name,
+                        {"role": f"{decision.point.code} {decision.point.delegate_role}"},
+                    )
+                ],
                 dates=[("decision_date", _as_moment(decision.decided_on))],
                 relations=relations,
                 extra_ids=[("delegationspunkt", decision.point.code)],
             )
     remisser = [r for r in content.remisser if bool(r.case and r.case.confidential) != open_package]
     if remisser:
-        register = _e(aggregations, "aggregation", systemIdentifier=stable_uuid(pid, "class", "remisser"),
-                      aggregationType="class")
+        register = _e(
+            aggregations,
+            "aggregation",
+            systemIdentifier=stable_uuid(pid, "class", "remisser"),
+            aggregationType="class",
+        )
         _e(register, "objectId", f"{committee.slug}/remisser/{content.period.label}")
         _e(register, "title", "Remisser")
         directions = {"I": "incoming", "U": "outgoing", "K": "internal_memo_for_follow-up"}
@@ -341,7 +418,9 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
                 relations.append(("reference", f"{committee.slug} § {remiss.answered_by_paragraph.number}"))
             _erms_record(
                 register,
-                system_id=stable_uuid(pid, "remiss", remiss.registration_id, remiss.received_on, remiss.title),
+                system_id=stable_uuid(
+                    pid, "remiss", remiss.registration_id, remiss.received_on, remiss.title
+                ),
                 object_id=remiss.registration_id or remiss.title[:100],
                 record_type="remiss",
                 title=remiss.title,
@@ -349,8 +428,10 @@ def build_erms(content: PeriodContent, kind: str, files: list[PackageFile], *, c
                 direction=directions.get(remiss.direction, "incoming"),
                 restriction=remiss.case.osl_reference if remiss.case and remiss.case.confidential else "",
                 agents=[("sender", remiss.sender)],
-                dates=[("received", _as_moment(remiss.received_on)),
-                       ("decision_deadline", _as_moment(remiss.answer_by))],
+                dates=[
+                    ("received", _as_moment(remiss.received_on)),
+                    ("decision_deadline", _as_moment(remiss.answer_by)),
+                ],
                 relations=relations,
             )
     return xml_bytes(root)
@@ -377,7 +458,9 @@ def _premis_link(parent, kind, value, role=None):
         _p(element, f"linking{kind}Role", role)
 
 
-def build_premis(content: PeriodContent, kind: str, files: list[PackageFile], *, created: dt.datetime) -> bytes:
+def build_premis(
+    content: PeriodContent, kind: str, files: list[PackageFile], *, created: dt.datetime
+) -> bytes:
     """The PREMIS 3 of the package: each file as an object (fixity, format), and the events
     that can be stated from the data: the protokoll's creation (frozen for justering), each
     signature, each extract's certification, the validation of the signatures and the export."""
@@ -397,7 +480,11 @@ def build_premis(content: PeriodContent, kind: str, files: list[PackageFile], *,
         _p(fixity, "messageDigest", sha256(f.content))
         _p(characteristics, "size", len(f.content))
         designation = _p(_p(characteristics, "format"), "formatDesignation")
-        _p(designation, "formatName", {"application/pdf": "PDF/A", "application/json": "JSON"}.get(f.mimetype, "XML"))
+        _p(
+            designation,
+            "formatName",
+            {"application/pdf": "PDF/A", "application/json": "JSON"}.get(f.mimetype, "XML"),
+        )
         _p(element, "originalName", f"data/{f.path}")
 
     software_id = stable_uuid("agent", SOFTWARE)
@@ -414,23 +501,49 @@ def build_premis(content: PeriodContent, kind: str, files: list[PackageFile], *,
         if protokoll not in objects:
             continue
         if justering.frozen_at:
-            event("creation", justering.frozen_at, "Protokollet fastställt för justering (låst).", [protokoll],
-                  software_id)
+            event(
+                "creation",
+                justering.frozen_at,
+                "Protokollet fastställt för justering (låst).",
+                [protokoll],
+                software_id,
+            )
         for signature in justering.signatures.select_related("person").order_by("order", "pk"):
             if signature.signed_at:
-                person_id = people.setdefault(signature.person.full_name, stable_uuid("person", signature.person.pk))
-                event("digital signature generation", signature.signed_at,
-                      f"Justering som {signature.get_role_display()}: {signature.person.full_name}.",
-                      [protokoll], person_id)
+                person_id = people.setdefault(
+                    signature.person.full_name, stable_uuid("person", signature.person.pk)
+                )
+                event(
+                    "digital signature generation",
+                    signature.signed_at,
+                    f"Justering som {signature.get_role_display()}: {signature.person.full_name}.",
+                    [protokoll],
+                    person_id,
+                )
     for f in files:
         if f.item and f.item.kind == "utdrag":
-            event("digital signature generation", f.created, "Protokollsutdrag bestyrkt.", [f.path], organisation_id)
+            event(
+                "digital signature generation",
+                f.created,
+                "Protokollsutdrag bestyrkt.",
+                [f.path],
+                organisation_id,
+            )
         if f.report_of:
-            event("digital signature validation", created,
-                  f"Underskrifterna i {f.report_of} validerade vid exporten ({Path(f.path).name}).",
-                  [f.report_of, f.path], software_id)
-    event("packing", created, f"E-ARK SIP {pid} skapad av {SOFTWARE} {SOFTWARE_VERSION}.",
-          [f.path for f in files], software_id)
+            event(
+                "digital signature validation",
+                created,
+                f"Underskrifterna i {f.report_of} validerade vid exporten ({Path(f.path).name}).",
+                [f.report_of, f.path],
+                software_id,
+            )
+    event(
+        "packing",
+        created,
+        f"E-ARK SIP {pid} skapad av {SOFTWARE} {SOFTWARE_VERSION}.",
+        [f.path for f in files],
+        software_id,
+    )
 
     for number, (event_type, when, detail, linked, agent, outcome) in enumerate(events, start=1):
         element = _p(root, "event")
@@ -464,15 +577,29 @@ def build_note(content: PeriodContent, kind: str, withheld: list[tuple[str, str,
     root = etree.Element(f"{{{NOTE_NS}}}leverans", nsmap={None: NOTE_NS})
     _e(root, "organisation", content.committee.organisation.name, ns=NOTE_NS)
     _e(root, "arkivbildare", content.committee.name, ns=NOTE_NS)
-    _e(root, "period", content.period.label, ns=NOTE_NS, start=str(content.period.start), end=str(content.period.end))
+    _e(
+        root,
+        "period",
+        content.period.label,
+        ns=NOTE_NS,
+        start=str(content.period.start),
+        end=str(content.period.end),
+    )
     _e(root, "paket", package_id(content, kind), ns=NOTE_NS, kind=kind)
     if kind == CONFIDENTIAL:
         _e(root, "sekretess", "Paketet innehåller handlingar som omfattas av sekretess (OSL).", ns=NOTE_NS)
         _e(root, "oppetPaket", package_id(content, OPEN), ns=NOTE_NS)
     element = _e(root, "undantaget", ns=NOTE_NS, count=str(len(withheld)))
     for identifier, record_kind, osl in withheld:
-        _e(element, "post", ns=NOTE_NS, id=identifier, kind=record_kind, grund=osl,
-           paket=package_id(content, CONFIDENTIAL))
+        _e(
+            element,
+            "post",
+            ns=NOTE_NS,
+            id=identifier,
+            kind=record_kind,
+            grund=osl,
+            paket=package_id(content, CONFIDENTIAL),
+        )
     return xml_bytes(root)
 
 
@@ -481,8 +608,14 @@ def build_listing(files: list[PackageFile], objid: str) -> bytes:
     empty: a package of register rows only still has this file in data/)."""
     root = etree.Element(f"{{{NOTE_NS}}}forteckning", nsmap={None: NOTE_NS}, paket=objid)
     for f in files:
-        _e(root, "fil", ns=NOTE_NS, path=f"data/{f.path}", kind=f.item.kind if f.item else "signaturvalidering",
-           sha256=sha256(f.content))
+        _e(
+            root,
+            "fil",
+            ns=NOTE_NS,
+            path=f"data/{f.path}",
+            kind=f.item.kind if f.item else "signaturvalidering",
+            sha256=sha256(f.content),
+        )
     return xml_bytes(root)
 
 
@@ -498,17 +631,25 @@ def _href(attrs: dict, href: str) -> dict:
 
 
 def _file_attrs(file_id, data: bytes, mimetype, created):
-    return {"ID": file_id, "MIMETYPE": mimetype, "SIZE": str(len(data)), "CREATED": iso(created),
-            "CHECKSUM": sha256(data), "CHECKSUMTYPE": "SHA-256"}
+    return {
+        "ID": file_id,
+        "MIMETYPE": mimetype,
+        "SIZE": str(len(data)),
+        "CREATED": iso(created),
+        "CHECKSUM": sha256(data),
+        "CHECKSUMTYPE": "SHA-256",
+    }
 
 
 def _mets_root(objid, label, created, *, organisation=None, representation=False):
     nsmap = {None: METS_NS, "xlink": XLINK_NS, "csip": CSIP_NS, "sip": SIP_NS, "xsi": XSI_NS}
     base = "../../schemas/" if representation else "schemas/"
     root = etree.Element(f"{{{METS_NS}}}mets", nsmap=nsmap)
-    root.set(f"{{{XSI_NS}}}schemaLocation",
-             f"{METS_NS} {base}mets.xsd {XLINK_NS} {base}xlink.xsd {CSIP_NS} {base}DILCISExtensionMETS.xsd "
-             f"{SIP_NS} {base}DILCISExtensionSIPMETS.xsd")
+    root.set(
+        f"{{{XSI_NS}}}schemaLocation",
+        f"{METS_NS} {base}mets.xsd {XLINK_NS} {base}xlink.xsd {CSIP_NS} {base}DILCISExtensionMETS.xsd "
+        f"{SIP_NS} {base}DILCISExtensionSIPMETS.xsd",
+    )
     root.set("OBJID", objid)
     root.set("LABEL", label)
     root.set("TYPE", "Mixed")
@@ -550,14 +691,28 @@ def build_representation_mets(objid: str, label: str, files: list[PackageFile], 
     return xml_bytes(root)
 
 
-def build_root_mets(objid, label, organisation, *, metadata: dict, documentation: dict, schemas: dict,
-                    representation_mets: bytes, created) -> bytes:
+def build_root_mets(
+    objid,
+    label,
+    organisation,
+    *,
+    metadata: dict,
+    documentation: dict,
+    schemas: dict,
+    representation_mets: bytes,
+    created,
+) -> bytes:
     root = _mets_root(objid, label, created, organisation=organisation)
     dmd_ids, digiprov_ids = [], []
     for path, (data, md_type) in metadata.items():
         md_id = "md-" + stable_uuid(objid, "metadata", path)
-        mdref = {"MIMETYPE": "text/xml", "SIZE": str(len(data)), "CREATED": iso(created),
-                 "CHECKSUM": sha256(data), "CHECKSUMTYPE": "SHA-256"}
+        mdref = {
+            "MIMETYPE": "text/xml",
+            "SIZE": str(len(data)),
+            "CREATED": iso(created),
+            "CHECKSUM": sha256(data),
+            "CHECKSUMTYPE": "SHA-256",
+        }
         if md_type == "PREMIS":
             digiprov_ids.append(md_id)
             continue
@@ -571,9 +726,21 @@ def build_root_mets(objid, label, organisation, *, metadata: dict, documentation
                 continue
             md_id = "md-" + stable_uuid(objid, "metadata", path)
             section = _m(amd, "digiprovMD", ID=md_id, STATUS="CURRENT")
-            _m(section, "mdRef", **_href({"MDTYPE": "PREMIS", "MIMETYPE": "text/xml", "SIZE": str(len(data)),
-                                          "CREATED": iso(created), "CHECKSUM": sha256(data),
-                                          "CHECKSUMTYPE": "SHA-256"}, path))
+            _m(
+                section,
+                "mdRef",
+                **_href(
+                    {
+                        "MDTYPE": "PREMIS",
+                        "MIMETYPE": "text/xml",
+                        "SIZE": str(len(data)),
+                        "CREATED": iso(created),
+                        "CHECKSUM": sha256(data),
+                        "CHECKSUMTYPE": "SHA-256",
+                    },
+                    path,
+                ),
+            )
     file_sec = _m(root, "fileSec", ID=f"{objid}-filesec")
     groups = {}
     for use, entries in (("Documentation", documentation), ("Schemas", schemas)):
@@ -582,16 +749,24 @@ def build_root_mets(objid, label, organisation, *, metadata: dict, documentation
         group = _m(file_sec, "fileGrp", ID=group_id, USE=use)
         for path, data in entries.items():
             mimetype = "text/xml"
-            element = _m(group, "file", **_file_attrs("file-" + stable_uuid(objid, "file", path), data, mimetype,
-                                                      created))
+            element = _m(
+                group,
+                "file",
+                **_file_attrs("file-" + stable_uuid(objid, "file", path), data, mimetype, created),
+            )
             _m(element, "FLocat", **_href({}, path))
     rep_use = f"Representations/{REPRESENTATION}"
     rep_group_id = f"{objid}-{REPRESENTATION}"
     group = _m(file_sec, "fileGrp", ID=rep_group_id, USE=rep_use)
     group.set(f"{{{CSIP_NS}}}CONTENTINFORMATIONTYPE", CONTENT_TYPE)
     rep_path = f"representations/{REPRESENTATION}/METS.xml"
-    element = _m(group, "file", **_file_attrs("file-" + stable_uuid(objid, "file", rep_path), representation_mets,
-                                              "text/xml", created))
+    element = _m(
+        group,
+        "file",
+        **_file_attrs(
+            "file-" + stable_uuid(objid, "file", rep_path), representation_mets, "text/xml", created
+        ),
+    )
     _m(element, "FLocat", **_href({}, rep_path))
 
     struct = _m(root, "structMap", ID=f"{objid}-structmap", TYPE="PHYSICAL", LABEL="CSIP")
@@ -613,8 +788,9 @@ def build_root_mets(objid, label, organisation, *, metadata: dict, documentation
 # --- The whole package ----------------------------------------------------------------------
 
 
-def build_package(content: PeriodContent, kind: str, items: list[FileItem],
-                  withheld: list[tuple[str, str, str]]) -> tuple[str, dict[str, bytes]]:
+def build_package(
+    content: PeriodContent, kind: str, items: list[FileItem], withheld: list[tuple[str, str, str]]
+) -> tuple[str, dict[str, bytes]]:
     """(folder name, {relative path: bytes}) of one SIP, every path under the folder."""
     objid = package_id(content, kind)
     created = content.latest
@@ -625,22 +801,45 @@ def build_package(content: PeriodContent, kind: str, items: list[FileItem],
     for item in sorted(items, key=lambda i: i.path):
         files.append(PackageFile(path=item.path, content=item.content, created=item.created, item=item))
         if item.signed:
-            as_xml, as_json = signature_reports(item.content, file_path=f"data/{item.path}",
-                                                sha256=sha256(item.content), checked_at=iso(created))
+            as_xml, as_json = signature_reports(
+                item.content,
+                file_path=f"data/{item.path}",
+                sha256=sha256(item.content),
+                checked_at=iso(created),
+            )
             stem = item.path[:-4]
             for suffix, data in (("xml", as_xml), ("json", as_json)):
-                files.append(PackageFile(path=f"{stem}-signaturvalidering.{suffix}", content=data,
-                                         created=created, item=None, report_of=item.path))
-    files.append(PackageFile(path="forteckning.xml", content=build_listing(files, objid), created=created, item=None))
+                files.append(
+                    PackageFile(
+                        path=f"{stem}-signaturvalidering.{suffix}",
+                        content=data,
+                        created=created,
+                        item=None,
+                        report_of=item.path,
+                    )
+                )
+    files.append(
+        PackageFile(path="forteckning.xml", content=build_listing(files, objid), created=created, item=None)
+    )
     erms = build_erms(content, kind, files, created=created)
     premis = build_premis(content, kind, files, created=created)
     representation_mets = build_representation_mets(objid, label, files, created=created)
-    metadata = {"metadata/descriptive/erms.xml": (erms, "ERMS"), "metadata/preservation/premis.xml": (premis, "PREMIS")}
+    metadata = {
+        "metadata/descriptive/erms.xml": (erms, "ERMS"),
+        "metadata/preservation/premis.xml": (premis, "PREMIS"),
+    }
     documentation = {"documentation/leverans.xml": build_note(content, kind, withheld)}
     schemas = {f"schemas/{name}": (SCHEMA_DIR / name).read_bytes() for name in PACKAGE_SCHEMAS}
-    root_mets = build_root_mets(objid, label, content.committee.organisation, metadata=metadata,
-                                documentation=documentation, schemas=schemas,
-                                representation_mets=representation_mets, created=created)
+    root_mets = build_root_mets(
+        objid,
+        label,
+        content.committee.organisation,
+        metadata=metadata,
+        documentation=documentation,
+        schemas=schemas,
+        representation_mets=representation_mets,
+        created=created,
+    )
     tree = {"METS.xml": root_mets}
     tree.update({path: data for path, (data, _kind) in metadata.items()})
     tree.update(documentation)

@@ -131,7 +131,9 @@ def _read(field_file) -> bytes:
         return handle.read()
 
 
-def _document_file(document: Document, path: str, *, kind: str, meeting_key: str, paragraph=None, extra_osl=""):
+def _document_file(
+    document: Document, path: str, *, kind: str, meeting_key: str, paragraph=None, extra_osl=""
+):
     confidential = document.confidential or bool(extra_osl)
     return FileItem(
         path=path,
@@ -179,7 +181,11 @@ def _meeting_files(content: MeetingContent) -> list[FileItem]:
     kallelser = RenderedDocument.objects.filter(meeting=meeting, kind=RenderedDocument.Kind.KALLELSE)
     for number, rendered in enumerate(kallelser.order_by("created_at", "pk"), start=1):
         # The members' kallelse prints the confidential items and merges their handlingar.
-        confidential_items = list(meeting.agenda_items.filter(confidential=True).order_by("order", "pk"))
+        confidential_items = list(
+            meeting.agenda_items.filter(Q(confidential=True) | Q(documents__confidential=True))
+            .distinct()
+            .order_by("order", "pk")
+        )
         files.append(
             FileItem(
                 path=f"{key}/kallelse/kallelse-{number}.pdf",
@@ -188,7 +194,7 @@ def _meeting_files(content: MeetingContent) -> list[FileItem]:
                 kind="kallelse",
                 title=f"Kallelse {meeting.committee.name} {timezone.localtime(meeting.start):%Y-%m-%d}",
                 confidential=bool(confidential_items),
-                osl_reference="; ".join(sorted({i.osl_reference for i in confidential_items})),
+                osl_reference="; ".join(sorted({i.osl_reference or "OSL" for i in confidential_items})),
                 meeting_key=key,
                 source=f"rendered:{rendered.sha256 or rendered.content_hash}",
             )
@@ -213,7 +219,9 @@ def _meeting_files(content: MeetingContent) -> list[FileItem]:
             )
         )
     extracts = (
-        RenderedDocument.objects.filter(meeting=meeting, kind=RenderedDocument.Kind.EXTRACT, paragraph__isnull=False)
+        RenderedDocument.objects.filter(
+            meeting=meeting, kind=RenderedDocument.Kind.EXTRACT, paragraph__isnull=False
+        )
         .select_related("paragraph")
         .order_by("paragraph__number", "created_at", "pk")
     )

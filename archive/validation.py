@@ -75,11 +75,14 @@ def mets_schema() -> etree.XMLSchema:
         wrapper = f"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">
           <xs:import namespace="{METS_NS}" schemaLocation="{(SCHEMA_DIR / "mets.xsd").as_uri()}"/>
           <xs:import namespace="{XLINK_NS}" schemaLocation="{(SCHEMA_DIR / "xlink.xsd").as_uri()}"/>
-          <xs:import namespace="{CSIP_NS}" schemaLocation="{(SCHEMA_DIR / "DILCISExtensionMETS.xsd").as_uri()}"/>
+          <xs:import namespace="{CSIP_NS}"
+                     schemaLocation="{(SCHEMA_DIR / "DILCISExtensionMETS.xsd").as_uri()}"/>
           <xs:import namespace="https://DILCIS.eu/XML/METS/SIPExtensionMETS"
                      schemaLocation="{(SCHEMA_DIR / "DILCISExtensionSIPMETS.xsd").as_uri()}"/>
         </xs:schema>"""
-        document = etree.fromstring(wrapper.encode(), _parser(), base_url=(SCHEMA_DIR / "wrapper.xsd").as_uri())
+        document = etree.fromstring(
+            wrapper.encode(), _parser(), base_url=(SCHEMA_DIR / "wrapper.xsd").as_uri()
+        )
         _schemas["mets"] = etree.XMLSchema(etree.ElementTree(document))
     return _schemas["mets"]
 
@@ -118,9 +121,16 @@ def _check_profile(doc, where: str, *, package_root: bool) -> list[Finding]:
 
     need("CSIP1", bool(root.get("OBJID")), "mets/@OBJID is missing")
     need("CSIP2", bool(root.get("TYPE")), "mets/@TYPE is missing")
-    need("CSIP3", root.get("TYPE") != "OTHER" or bool(root.get(f"{{{CSIP_NS}}}OTHERTYPE")), "OTHER needs csip:OTHERTYPE")
-    need("CSIP4", package_root or bool(root.get(f"{{{CSIP_NS}}}CONTENTINFORMATIONTYPE")),
-         "a representation METS needs csip:CONTENTINFORMATIONTYPE")
+    need(
+        "CSIP3",
+        root.get("TYPE") != "OTHER" or bool(root.get(f"{{{CSIP_NS}}}OTHERTYPE")),
+        "OTHER needs csip:OTHERTYPE",
+    )
+    need(
+        "CSIP4",
+        package_root or bool(root.get(f"{{{CSIP_NS}}}CONTENTINFORMATIONTYPE")),
+        "a representation METS needs csip:CONTENTINFORMATIONTYPE",
+    )
     need("CSIP6", bool(root.get("PROFILE")), "mets/@PROFILE is missing")
     need("SIP2", root.get("PROFILE") == SIP_PROFILE, f"mets/@PROFILE is not {SIP_PROFILE}")
     headers = xp("m:metsHdr")
@@ -138,8 +148,11 @@ def _check_profile(doc, where: str, *, package_root: bool) -> list[Finding]:
         for agent in software:
             need("CSIP14", len(xp("m:name", agent)) == 1, "the software agent has no name")
             need("CSIP15", len(xp("m:note", agent)) == 1, "the software agent has no note (version)")
-            need("CSIP16", len(xp("m:note[@csip:NOTETYPE='SOFTWARE VERSION']", agent)) == 1,
-                 "the software agent's note is not typed SOFTWARE VERSION")
+            need(
+                "CSIP16",
+                len(xp("m:note[@csip:NOTETYPE='SOFTWARE VERSION']", agent)) == 1,
+                "the software agent's note is not typed SOFTWARE VERSION",
+            )
         if package_root:
             submitters = xp("m:agent[@ROLE='CREATOR'][@TYPE='ORGANIZATION' or @TYPE='INDIVIDUAL']", header)
             need("SIP15", len(submitters) >= 1, "no submitting agent")
@@ -155,12 +168,18 @@ def _check_profile(doc, where: str, *, package_root: bool) -> list[Finding]:
     for section in xp("m:dmdSec"):
         need("CSIP18", bool(section.get("ID")), "dmdSec without ID")
         need("CSIP19", bool(section.get("CREATED")), "dmdSec without CREATED")
-        found += _check_mdref(xp("m:mdRef", section), where, ("CSIP22", "CSIP23", "CSIP24", "CSIP25", "CSIP26",
-                                                               "CSIP27", "CSIP28", "CSIP29", "CSIP30"))
+        found += _check_mdref(
+            xp("m:mdRef", section),
+            where,
+            ("CSIP22", "CSIP23", "CSIP24", "CSIP25", "CSIP26", "CSIP27", "CSIP28", "CSIP29", "CSIP30"),
+        )
     for section in xp("m:amdSec/m:digiprovMD"):
         need("CSIP33", bool(section.get("ID")), "digiprovMD without ID")
-        found += _check_mdref(xp("m:mdRef", section), where, ("CSIP36", "CSIP37", "CSIP38", "CSIP39", "CSIP40",
-                                                               "CSIP41", "CSIP42", "CSIP43", "CSIP44"))
+        found += _check_mdref(
+            xp("m:mdRef", section),
+            where,
+            ("CSIP36", "CSIP37", "CSIP38", "CSIP39", "CSIP40", "CSIP41", "CSIP42", "CSIP43", "CSIP44"),
+        )
     file_secs = xp("m:fileSec")
     need("CSIP58", len(file_secs) <= 1, "more than one fileSec")
     for file_sec in file_secs:
@@ -170,17 +189,26 @@ def _check_profile(doc, where: str, *, package_root: bool) -> list[Finding]:
         if package_root:
             need("CSIP60", "Documentation" in uses, "no Documentation file group")
             need("CSIP113", "Schemas" in uses, "no Schemas file group")
-            need("CSIP114", any(u.startswith("Representations") for u in uses), "no Representations file group")
+            need(
+                "CSIP114", any(u.startswith("Representations") for u in uses), "no Representations file group"
+            )
         for group in groups:
             need("CSIP64", bool(group.get("USE")), "fileGrp without USE")
             need("CSIP65", bool(group.get("ID")), "fileGrp without ID")
             files = xp("m:file", group)
             need("CSIP66", len(files) >= 1, f"the file group {group.get('USE')} has no file")
             for file in files:
-                for requirement, attribute in (("CSIP67", "ID"), ("CSIP68", "MIMETYPE"), ("CSIP69", "SIZE"),
-                                               ("CSIP70", "CREATED"), ("CSIP71", "CHECKSUM"),
-                                               ("CSIP72", "CHECKSUMTYPE")):
-                    need(requirement, bool(file.get(attribute)), f"file {file.get('ID')} without @{attribute}")
+                for requirement, attribute in (
+                    ("CSIP67", "ID"),
+                    ("CSIP68", "MIMETYPE"),
+                    ("CSIP69", "SIZE"),
+                    ("CSIP70", "CREATED"),
+                    ("CSIP71", "CHECKSUM"),
+                    ("CSIP72", "CHECKSUMTYPE"),
+                ):
+                    need(
+                        requirement, bool(file.get(attribute)), f"file {file.get('ID')} without @{attribute}"
+                    )
                 locations = xp("m:FLocat", file)
                 need("CSIP76", len(locations) == 1, f"file {file.get('ID')} needs exactly one FLocat")
                 for location in locations:
@@ -216,17 +244,26 @@ def _check_profile(doc, where: str, *, package_root: bool) -> list[Finding]:
                 for sub in xp(f"m:div[@LABEL='{label}']", div):
                     need(id_requirement, bool(sub.get("ID")), f"the {label} division has no ID")
                     pointers = [p.get("FILEID") for p in xp("m:fptr", sub)]
-                    need(pointer_requirement, any(group_ids.get(p) == label for p in pointers),
-                         f"the {label} division does not point to the {label} file group")
+                    need(
+                        pointer_requirement,
+                        any(group_ids.get(p) == label for p in pointers),
+                        f"the {label} division does not point to the {label} file group",
+                    )
             for sub in xp("m:div[starts-with(@LABEL, 'Representations/')]", div):
                 need("CSIP106", bool(sub.get("ID")), "a representation division has no ID")
                 pointers = xp("m:mptr", sub)
                 need("CSIP109", len(pointers) == 1, "a representation division needs one mptr")
                 for pointer in pointers:
-                    need("CSIP107", group_ids.get(pointer.get(f"{{{XLINK_NS}}}title")) == sub.get("LABEL"),
-                         "the division's LABEL is not its file group's USE")
-                    need("CSIP108", pointer.get(f"{{{XLINK_NS}}}title") in group_ids,
-                         "mptr/@xlink:title is not a file group id")
+                    need(
+                        "CSIP107",
+                        group_ids.get(pointer.get(f"{{{XLINK_NS}}}title")) == sub.get("LABEL"),
+                        "the division's LABEL is not its file group's USE",
+                    )
+                    need(
+                        "CSIP108",
+                        pointer.get(f"{{{XLINK_NS}}}title") in group_ids,
+                        "mptr/@xlink:title is not a file group id",
+                    )
                     need("CSIP110", bool(pointer.get(f"{{{XLINK_NS}}}href")), "mptr/@xlink:href is missing")
                     need("CSIP111", pointer.get(f"{{{XLINK_NS}}}type") == "simple", "mptr/@xlink:type")
                     need("CSIP112", pointer.get("LOCTYPE") == "URL", "mptr/@LOCTYPE is not URL")
@@ -320,19 +357,27 @@ def validate_package(root: Path) -> list[str]:
                 continue
             checked.add(path)
             if size and int(size) != path.stat().st_size:
-                findings.append(Finding("CSIP69", where, f"{relative}: size {path.stat().st_size}, METS says {size}"))
+                findings.append(
+                    Finding("CSIP69", where, f"{relative}: size {path.stat().st_size}, METS says {size}")
+                )
             if checksum and checksum.lower() != _sha256(path):
                 findings.append(Finding("CSIP71", where, f"{relative}: the SHA-256 does not match"))
     findings += _check_structure(root, objid)
-    unlisted = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in checked)
-    findings += [Finding("CSIP58", root.name, f"{name} is in the package but no METS lists it") for name in unlisted]
+    unlisted = sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p not in checked
+    )
+    findings += [
+        Finding("CSIP58", root.name, f"{name} is in the package but no METS lists it") for name in unlisted
+    ]
     for erms in sorted((root / "metadata" / "descriptive").glob("*.xml")):
         where = erms.relative_to(root).as_posix()
         doc = etree.parse(str(erms), _parser())
         if doc.getroot().tag != f"{{{ERMS_NS}}}erms":
             continue
         if not erms_schema().validate(doc):
-            findings += [Finding("ERMS-XSD", where, f"line {e.line}: {e.message}") for e in erms_schema().error_log]
+            findings += [
+                Finding("ERMS-XSD", where, f"line {e.line}: {e.message}") for e in erms_schema().error_log
+            ]
         schematron = erms_schematron()
         if not schematron.validate(doc):
             failed = schematron.validation_report.xpath(
@@ -341,7 +386,9 @@ def validate_package(root: Path) -> list[str]:
             findings += [Finding("ERMS-SCH", where, " ".join(t.xpath("string()").split())) for t in failed]
         for appendix in doc.getroot().iter(f"{{{ERMS_NS}}}appendix"):
             if not (root / appendix.get("path")).is_file():
-                findings.append(Finding("ERMS-PATH", where, f"appendix {appendix.get('path')} is not in the package"))
+                findings.append(
+                    Finding("ERMS-PATH", where, f"appendix {appendix.get('path')} is not in the package")
+                )
     for pdf in sorted(root.glob("representations/*/data/**/*.pdf")):
         # Every PDF is checked: a protokoll and a protokollsutdrag must carry signatures that
         # hold; any other PDF that is signed must still validate too.
@@ -360,7 +407,9 @@ def validate_package(root: Path) -> list[str]:
             findings.append(Finding("SIGNATURE", where, "was changed after the last signature"))
         for item in reports:
             if not item.ok:
-                findings.append(Finding("SIGNATURE", where, f"{item.field_name}: {item.reason or item.problem}"))
+                findings.append(
+                    Finding("SIGNATURE", where, f"{item.field_name}: {item.reason or item.problem}")
+                )
     if findings:
         raise PackageInvalid(findings)
     return ["XSD", "CSIP", "SIP", "CSIPSTR", "CHECKSUM", "ERMS-XSD", "ERMS-SCH", "SIGNATURE"]
