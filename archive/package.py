@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 from lxml import etree
 
@@ -670,6 +671,9 @@ def _mets_root(objid, label, created, *, organisation=None, representation=False
                 note = etree.SubElement(agent, f"{{{METS_NS}}}note")
                 note.text = organisation.org_number
                 note.set(f"{{{CSIP_NS}}}NOTETYPE", "IDENTIFICATIONCODE")
+        agreement = getattr(settings, "PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT", "")
+        if agreement:  # SIP5: the leveransöverenskommelse with the archive
+            _m(header, "altRecordID", TYPE="SUBMISSIONAGREEMENT").text = agreement
     return root
 
 

@@ -341,6 +341,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The archive deliveries (E-ARK SIP per committee and period, archive/): where they are written.
 PARAGRAF_ARCHIVE_DIR = Path(os.environ.get("PARAGRAF_ARCHIVE_DIR", LOCAL_DIR / "archive"))
+# The reference of the leveransöverenskommelse with the archive, written into each package (SIP5).
+PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT = os.environ.get("PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT", "")
 # The public verification page (/verifiera/) checks uploaded PDFs up to this size.
 PARAGRAF_VERIFY_MAX_BYTES = int(os.environ.get("PARAGRAF_VERIFY_MAX_BYTES", str(25 * 1024 * 1024)))
 
