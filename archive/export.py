@@ -80,36 +80,21 @@ def _write_tree(root: Path, tree: dict[str, bytes]) -> None:
         target.write_bytes(data)
 
 
-def _install(
-    objid: str, tree: dict[str, bytes], destination: Path, *, kind: str, before_move=None
-) -> ExportedPackage:
-    destination.mkdir(parents=True, exist_ok=True)
+def _move_into_place(kind: str, objid: str, built: Path, destination: Path, work: Path, count: int):
     final = destination / objid
-    work = Path(tempfile.mkdtemp(prefix=f".{objid}.", suffix=".building", dir=destination))
-    try:
-        built = work / objid
-        _write_tree(built, tree)
-        validate_package(built)
-        if before_move is not None:
-            before_move(built)
-        if final.exists() and _same_tree(final, built):
-            return ExportedPackage(kind=kind, objid=objid, path=final, files=len(tree), unchanged=True)
-        if final.exists():
-            old = work / "previous"
-            os.replace(final, old)
-        os.replace(built, final)  # one rename: the package appears whole or not at all
-        return ExportedPackage(kind=kind, objid=objid, path=final, files=len(tree), unchanged=False)
-    except PackageInvalid as error:
-        raise ExportError(f"The package {objid} is not valid and was not written:\n{error}") from error
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    if final.exists() and _same_tree(final, built):
+        return ExportedPackage(kind=kind, objid=objid, path=final, files=count, unchanged=True)
+    if final.exists():
+        os.replace(final, work / "previous")  # removed with the work folder
+    os.replace(built, final)  # one rename: the package appears whole or not at all
+    return ExportedPackage(kind=kind, objid=objid, path=final, files=count, unchanged=False)
 
 
 def earkiv_export(
     committee: Committee, period: Period, *, destination: Path | None = None, before_move=None
 ) -> list[ExportedPackage]:
     """Build, validate and move into place the period's package(s). `before_move` (for tests
-    and tools) is called with each built, validated folder before it is moved."""
+    and tools) is called with each built, validated folder before any is moved."""
     destination = Path(destination or archive_dir())
     content = period_content(committee, period)
     if not content.meetings:
@@ -118,14 +103,34 @@ def earkiv_export(
     open_items = [i for i in items if not i.confidential]
     secret_items = [i for i in items if i.confidential]
     withheld = _withheld(content, items)
-    # Build both before moving either: a failure leaves neither half of the delivery.
     packages = [(OPEN, *build_package(content, OPEN, open_items, withheld))]
     if withheld:
         packages.append((CONFIDENTIAL, *build_package(content, CONFIDENTIAL, secret_items, [])))
-    return [
-        _install(objid, tree, destination, kind=kind, before_move=before_move)
-        for kind, objid, tree in packages
-    ]
+    destination.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".earkiv.", suffix=".building", dir=destination))
+    try:
+        # Write and validate every package of the delivery before moving any: a failure leaves
+        # neither half of it.
+        staged = []
+        for kind, objid, tree in packages:
+            built = work / objid
+            _write_tree(built, tree)
+            try:
+                validate_package(built)
+            except PackageInvalid as error:
+                raise ExportError(
+                    f"The package {objid} is not valid and was not written:\n{error}"
+                ) from error
+            staged.append((kind, objid, built, len(tree)))
+        if before_move is not None:
+            for _kind, _objid, built, _count in staged:
+                before_move(built)
+        return [
+            _move_into_place(kind, objid, built, destination, work, count)
+            for kind, objid, built, count in staged
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def expected_package_id(committee: Committee, period: Period, kind: str = OPEN) -> str:
