@@ -135,3 +135,33 @@ def earkiv_export(
 
 def expected_package_id(committee: Committee, period: Period, kind: str = OPEN) -> str:
     return package_id(PeriodContent(committee, period, [], [], [], []), kind)
+
+
+def package_zip(package: Path) -> Path:
+    """A ZIP of a package folder beside it (`<OBJID>.zip`, the folder as its top level), for an
+    archive that takes one file. Deterministic: entries sorted, each dated with the package's
+    CREATEDATE, fixed permissions; written to a temporary file and renamed."""
+    import datetime as dt
+    import zipfile
+
+    from lxml import etree
+
+    created = etree.parse(str(package / "METS.xml")).getroot()[0].get("CREATEDATE")
+    stamp = dt.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").timetuple()[:6]
+    target = package.with_suffix(".zip")
+    handle, temporary = tempfile.mkstemp(prefix=f".{package.name}.", suffix=".zip", dir=package.parent)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(p for p in package.rglob("*") if p.is_file()):
+                info = zipfile.ZipInfo(
+                    f"{package.name}/{path.relative_to(package).as_posix()}", date_time=stamp
+                )
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return target

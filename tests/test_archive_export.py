@@ -21,7 +21,7 @@ from django.urls import reverse
 from lxml import etree
 
 from archive import package as package_module
-from archive.export import ExportError, earkiv_export
+from archive.export import ExportError, earkiv_export, package_zip
 from archive.package import CONFIDENTIAL, OPEN
 from archive.selection import Period, committee_find
 from archive.validation import (
@@ -187,6 +187,8 @@ def test_an_export_twice_gives_the_same_package_byte_for_byte(demo_loaded, tmp_p
     call_command("earkiv_export", "kommunalt-forum", "2024", "--output", str(tmp_path / "a"), stdout=out)
     assert "unchanged" in out.getvalue()
     assert tree_bytes(first) == before
+    # The ZIP for the hand-over is as stable as the folder.
+    assert package_zip(first).read_bytes() == package_zip(second).read_bytes()
 
 
 def test_a_failure_before_the_move_leaves_no_package(demo_loaded, tmp_path):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.export import ExportError, earkiv_export
+from archive.export import ExportError, earkiv_export, package_zip
 from archive.selection import Period, committee_find
 from committees.models import Committee
 
@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", help="first day of the period (default 1 January)")
         parser.add_argument("--to", dest="end", help="last day of the period (default 31 December)")
         parser.add_argument("--output", help="the folder the packages go into (default PARAGRAF_ARCHIVE_DIR)")
+        parser.add_argument(
+            "--zip", action="store_true", help="also write each package as <OBJID>.zip beside its folder"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -54,3 +57,5 @@ class Command(BaseCommand):
         for package in packages:
             state = "unchanged" if package.unchanged else "written"
             self.stdout.write(f"{package.kind}: {package.path} ({package.files} files, {state}, valid)")
+            if options["zip"]:
+                self.stdout.write(f"{package.kind}: {package_zip(package.path)}")
