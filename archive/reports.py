@@ -62,8 +62,13 @@ def signature_reports(pdf: bytes, *, file_path: str, sha256: str, checked_at: st
     }
     as_json = (json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
     root = etree.Element(f"{{{REPORT_NS}}}signatureValidation", nsmap={None: REPORT_NS})
-    for name in ("file", "sha256", "checked_at", "validator"):
-        etree.SubElement(root, f"{{{REPORT_NS}}}{name.replace('_', '')}").text = summary[name]
+    for name, tag in (
+        ("file", "file"),
+        ("sha256", "sha256"),
+        ("checked_at", "checkedAt"),
+        ("validator", "validator"),
+    ):
+        etree.SubElement(root, f"{{{REPORT_NS}}}{tag}").text = summary[name]
     etree.SubElement(root, f"{{{REPORT_NS}}}unchangedSinceLastSignature").text = str(unchanged).lower()
     etree.SubElement(root, f"{{{REPORT_NS}}}allHold").text = str(summary["all_hold"]).lower()
     signatures = etree.SubElement(root, f"{{{REPORT_NS}}}signatures")
