@@ -9,6 +9,9 @@ moved into place) and by the tests.
   package that no METS lists;
 - the ERMS content against ERMS_v3.xsd and erms_v3.sch (lxml's isoschematron);
 - every signed PDF in the package still validating (meetings.signing.pdf_verify).
+
+One module of a little over 400 lines: the profile checks are one table-like function per METS
+section, and keeping them beside the schema loading lets a reader see every check in one place.
 """
 
 from __future__ import annotations

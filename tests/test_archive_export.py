@@ -20,6 +20,7 @@ from django.test import override_settings
 from django.urls import reverse
 from lxml import etree
 
+from archive import mets as mets_module
 from archive import package as package_module
 from archive.export import ExportError, earkiv_export, package_zip
 from archive.package import CONFIDENTIAL, OPEN
@@ -205,7 +206,7 @@ def test_a_failure_before_the_move_leaves_no_package(demo_loaded, tmp_path):
 def test_an_invalid_package_is_refused_with_its_requirement_and_not_written(
     demo_loaded, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(package_module, "SIP_PROFILE", "https://example.org/not-the-sip-profile.xml")
+    monkeypatch.setattr(mets_module, "SIP_PROFILE", "https://example.org/not-the-sip-profile.xml")
     with pytest.raises(ExportError) as raised:
         earkiv_export(committee_find("Kommunalt forum"), Period.of(2024), destination=tmp_path)
     assert "SIP2" in str(raised.value)
