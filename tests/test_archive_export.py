@@ -290,3 +290,27 @@ def test_the_beat_task_exports_the_previous_year_idempotently(demo_loaded, tmp_p
         before = {p: tree_bytes(Path(p)) for p in first}
         assert export_previous_year() == first
         assert {p: tree_bytes(Path(p)) for p in first} == before
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_archive_delivery_page_has_no_axe_violations(live_server, browser, client):
+    from tests.factories import MeetingFactory
+    from tests.test_portal_accessibility import AXE, _axe_violations
+
+    if not AXE.exists():
+        pytest.skip(f"{AXE} missing: run `npm ci` (make test does)")
+    committee = CommitteeFactory(slug="arkiv-axe")
+    MeetingFactory(committee=committee, status=Meeting.Status.JUSTERAT)
+    client.force_login(secretary_of(committee))
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)  # axe is injected by the test
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    try:
+        assert page.goto(live_server.url + reverse("workspace:archive", args=[committee.pk])).status == 200
+        assert page.get_by_role("button", name="Bygg arkivpaketet").count() == 1
+        assert _axe_violations(page) == []
+    finally:
+        context.close()
