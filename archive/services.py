@@ -57,3 +57,19 @@ def committee_years(committee: Committee) -> list[int]:
 
 def delivered(committee: Committee, year: int) -> bool:
     return (archive_dir() / expected_package_id(committee, Period.of(year))).is_dir()
+
+
+def export_request(*, committee: Committee, year: int) -> bool:
+    """Queue the year's export (the workspace's button). False when the broker cannot be reached:
+    nothing was queued and nothing is half done; the secretary is told to try again."""
+    from kombu.exceptions import OperationalError
+
+    # The tasks import these services, so the task is imported here (docs/architecture.md).
+    from .tasks import export_period
+
+    try:
+        export_period.delay(committee.pk, year)
+    except (OperationalError, RuntimeError):  # RuntimeError: the result backend is unreachable
+        logger.exception("The archive export of %s %s could not be queued", committee, year)
+        return False
+    return True

@@ -8,8 +8,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from archive.services import committee_years, delivered
-from archive.tasks import export_period
+from archive.services import committee_years, delivered, export_request
 
 from ..access import committee_view
 
@@ -27,12 +26,14 @@ def archive_delivery(request, committee):
         if form.is_valid() and form.cleaned_data["year"] in years:
             year = form.cleaned_data["year"]
             # The task reads only committed rows and writes files, never the database.
-            export_period.delay(committee.pk, year)
-            messages.success(
-                request,
-                _("The archive package of %(year)s is being built; it is moved into place once it is valid.")
-                % {"year": year},
-            )
+            if export_request(committee=committee, year=year):
+                messages.success(
+                    request,
+                    _("The %(year)s archive package is being built; it is moved into place once it is valid.")
+                    % {"year": year},
+                )
+            else:
+                messages.error(request, _("The export could not be started just now; try again in a while."))
             return redirect(reverse("workspace:archive", args=[committee.pk]))
         if form.is_valid():
             form.add_error("year", _("The committee has no justerat protokoll that year."))
