@@ -236,6 +236,22 @@ def test_confidential_material_goes_into_a_separately_marked_package(demo_loaded
     assert "(sekretess)" in parse(secret_root / "METS.xml").getroot().get("LABEL")
 
 
+def test_the_demos_confidential_paragraph_keeps_its_protokoll_out_of_the_open_package(demo_loaded, tmp_path):
+    """ANA-P 2022-09-21 § 139 is confidential (an individual's stipend, RJL 2022/2466): that
+    protokoll of record goes into the secret package; the open one names what it withholds."""
+    committee = committee_find("ANA-P")
+    open_package, secret = earkiv_export(committee, Period.of(2022), destination=tmp_path)
+    assert (open_package.kind, secret.kind) == (OPEN, CONFIDENTIAL)
+    assert not (open_package.path / "representations/rep1/data/2022-09-21_0900/protokoll.pdf").exists()
+    assert (secret.path / "representations/rep1/data/2022-09-21_0900/protokoll.pdf").is_file()
+    assert (open_package.path / "representations/rep1/data/2022-08-24_0900/protokoll.pdf").is_file()
+    withheld = parse(open_package.path / "documentation/leverans.xml").xpath(
+        "//n:post/@id", namespaces={"n": package_module.NOTE_NS}
+    )
+    assert "2022-09-21_0900 § 139" in withheld and "RJL 2022/2466" in withheld
+    assert "Gnistrafors" not in (open_package.path / "metadata/descriptive/erms.xml").read_text("utf-8")
+
+
 def test_a_protokollsutdrag_goes_in_with_its_validation(demo_loaded, tmp_path):
     meeting = Meeting.objects.get(committee__name="Kommunalt forum", start__date="2024-10-11")
     paragraph = meeting.paragraphs.get(number=3)
