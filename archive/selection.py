@@ -181,10 +181,12 @@ def _meeting_files(content: MeetingContent) -> list[FileItem]:
     kallelser = RenderedDocument.objects.filter(meeting=meeting, kind=RenderedDocument.Kind.KALLELSE)
     for number, rendered in enumerate(kallelser.order_by("created_at", "pk"), start=1):
         # The members' kallelse prints the confidential items and merges their handlingar.
-        confidential_items = list(
-            meeting.agenda_items.filter(Q(confidential=True) | Q(documents__confidential=True))
-            .distinct()
-            .order_by("order", "pk")
+        grounds = set(
+            meeting.agenda_items.filter(confidential=True).values_list("osl_reference", flat=True)
+        ) | set(
+            Document.objects.filter(attachments__agenda_item__meeting=meeting, confidential=True).values_list(
+                "osl_reference", flat=True
+            )
         )
         files.append(
             FileItem(
@@ -193,8 +195,8 @@ def _meeting_files(content: MeetingContent) -> list[FileItem]:
                 created=rendered.created_at,
                 kind="kallelse",
                 title=f"Kallelse {meeting.committee.name} {timezone.localtime(meeting.start):%Y-%m-%d}",
-                confidential=bool(confidential_items),
-                osl_reference="; ".join(sorted({i.osl_reference or "OSL" for i in confidential_items})),
+                confidential=bool(grounds),
+                osl_reference="; ".join(sorted(grounds)),
                 meeting_key=key,
                 source=f"rendered:{rendered.sha256 or rendered.content_hash}",
             )
