@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "portal",
     "oparl",
     "workspace",
+    "archive",
     "audit",
     "operations",
     "demo",
@@ -339,7 +340,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.lagakraft.remind_appeal_periods_ended",
         "schedule": 3600.0,
     },
+    # The archive delivery of each committee's previous year (idempotent: an unchanged package is
+    # left as it is).
+    "archive.export_previous_year": {"task": "archive.tasks.export_previous_year", "schedule": 86400.0},
 }
+# The archive deliveries (E-ARK SIP per committee and period, archive/): where they are written.
+PARAGRAF_ARCHIVE_DIR = Path(os.environ.get("PARAGRAF_ARCHIVE_DIR", LOCAL_DIR / "archive"))
+# The reference of the leveransöverenskommelse with the archive, written into each package (SIP5).
+PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT = os.environ.get("PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT", "")
 # The public verification page (/verifiera/) checks uploaded PDFs up to this size.
 PARAGRAF_VERIFY_MAX_BYTES = int(os.environ.get("PARAGRAF_VERIFY_MAX_BYTES", str(25 * 1024 * 1024)))
 

@@ -4,6 +4,7 @@
 from django.urls import path
 
 from .views import (
+    archive,
     attendance,
     bilagor,
     home,
@@ -30,4 +31,5 @@ urlpatterns = [
     *numbering.urlpatterns,
     *signers.urlpatterns,
     *lagakraft.urlpatterns,
+    *archive.urlpatterns,
 ]
