@@ -9,6 +9,7 @@ mail scanner that opens links unsubscribes nobody.
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -92,7 +93,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "what": _what(asked),
         "email": subscription.email,
         "frequency": subscription.get_frequency_display(),
-        "unsubscribe": services.unsubscribe_url(subscription),
+        "unsubscribe": reverse("alerts:unsubscribe", args=[tokens.unsubscribe_token(subscription.pk)]),
     }
     return render(request, "alerts/confirmed.html", context)
 

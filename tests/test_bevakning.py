@@ -401,25 +401,3 @@ def test_any_search_has_an_atom_feed_of_only_what_is_published(world, client):
         empty = client.get(reverse("portal:search_feed") + query)
         assert empty.status_code == 200
         assert list(ElementTree.fromstring(empty.content).iter(f"{ATOM}entry")) == []
-
-
-# --- The real worker ------------------------------------------------------------------------------
-
-
-@pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
-def test_the_real_worker_sends_a_digest_once(run_in_worker, signing_ca):
-    world = public_world()
-    now = timezone.now()
-    subscription = Subscription.objects.create(
-        email=ADDRESS, kind="organ", committee=world.committee, confirmed_at=now, checked_until=now
-    )
-    justera(world, day=19)  # commits: the on-commit enqueue goes to the worker too
-    first = run_in_worker("alerts.tasks.send_immediate_digests", timeout=60)
-    again = run_in_worker("alerts.tasks.send_immediate_digests", timeout=60)
-    assert again == {"digests": 0, "items": 0}, (first, again)
-    keys = set(SentItem.objects.filter(subscription=subscription).values_list("key", flat=True))
-    assert {"protokoll", "paragraph"} <= {k.split(":")[0] for k in keys}, keys
-    subscription.refresh_from_db()
-    assert subscription.checked_until > now
-    assert not digests(), "the e-mail left from the worker process"
