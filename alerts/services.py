@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from committees.models import Committee
 from portal.published import published_committees
+from portal.search import diarienummer_in_query
 
 from . import tokens
 from .digest import DigestItem, new_items
@@ -72,8 +73,7 @@ def rate_limit(*, email: str, client: str | None) -> None:
 
 
 def normalised_diarienummer(value: str) -> str | None:
-    from portal.search import diarienummer_in_query
-
+    """ "KS 2022/2018" from "ks  2022/2018"; None if it is not a diarienummer."""
     found = diarienummer_in_query(value)
     if found is None:
         return None
