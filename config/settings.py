@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "oparl",
     "workspace",
     "archive",
+    "alerts",  # bevakning: the public's e-mail subscriptions (after the portal: its signals first)
     "audit",
     "operations",
     "demo",
@@ -348,6 +350,21 @@ CELERY_BEAT_SCHEDULE = {
 PARAGRAF_ARCHIVE_DIR = Path(os.environ.get("PARAGRAF_ARCHIVE_DIR", LOCAL_DIR / "archive"))
 # The reference of the leveransöverenskommelse with the archive, written into each package (SIP5).
 PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT = os.environ.get("PARAGRAF_ARCHIVE_SUBMISSION_AGREEMENT", "")
+# Bevakning (alerts/): the immediate digests' sweep for what an on-commit enqueue missed, and
+# the daily digests in the morning.
+CELERY_BEAT_SCHEDULE["alerts.send_immediate_digests"] = {
+    "task": "alerts.tasks.send_immediate_digests",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["alerts.send_daily_digests"] = {
+    "task": "alerts.tasks.send_daily_digests",
+    "schedule": crontab(hour=7, minute=0),
+}
+# How long a confirmation link works, and the requests for a bevakning allowed an hour to one
+# address and from one client (docs/bevakning.md).
+PARAGRAF_ALERTS_CONFIRM_HOURS = int(os.environ.get("PARAGRAF_ALERTS_CONFIRM_HOURS", "48"))
+PARAGRAF_ALERTS_PER_ADDRESS = int(os.environ.get("PARAGRAF_ALERTS_PER_ADDRESS", "3"))
+PARAGRAF_ALERTS_PER_CLIENT = int(os.environ.get("PARAGRAF_ALERTS_PER_CLIENT", "10"))
 # The public verification page (/verifiera/) checks uploaded PDFs up to this size.
 PARAGRAF_VERIFY_MAX_BYTES = int(os.environ.get("PARAGRAF_VERIFY_MAX_BYTES", str(25 * 1024 * 1024)))
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sekretariat/", include("workspace.urls")),  # the secretary's workspace
     path("oparl/v1.1/", include("oparl.urls")),
     path("konto/", include("committees.urls_account")),  # two-step verification
+    path("bevakning/", include("alerts.urls")),  # the public's e-mail subscriptions
     path("", include("meetings.urls")),  # the members' pages: /mina-sammantraden/, /konto/, ...
     path("", include("portal.urls")),  # the public portal: /, /anslagstavla/, /protokoll/, ...
 ]

@@ -32,9 +32,9 @@ canary crawler (tests/test_demo_crawl.py) proves it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -484,3 +484,57 @@ def paragraph_record_prefetch() -> list[Prefetch]:
             "disqualifications", queryset=published_disqualifications(), to_attr="public_disqualifications"
         ),
     ]
+
+
+# --- What became public since a moment (appended for bevakning, alerts/digest.py) -----------
+#
+# Each selector returns what the public may see *and* became public at or after `since`, with
+# the moment it did annotated as `public_since`. A protokoll (and its paragraphs) became public
+# when its justering was completed; an agenda (the public kallelse) when the secretary first
+# published it (the meeting's audit history); an anslag when it was created, or when the day it
+# was to be posted came.
+
+
+def protokoll_published_since(since: datetime) -> QuerySet[Meeting]:
+    return (
+        published_meetings()
+        .filter(justering__completed_at__gte=since)
+        .annotate(public_since=F("justering__completed_at"))
+    )
+
+
+def open_paragraphs_published_since(since: datetime) -> QuerySet[Paragraph]:
+    """The open paragraphs (decisions) of the protokoll published since `since`."""
+    return (
+        open_paragraphs()
+        .filter(meeting__justering__completed_at__gte=since)
+        .annotate(public_since=F("meeting__justering__completed_at"))
+    )
+
+
+def agendas_published_since(since: datetime) -> QuerySet[Meeting]:
+    """Meetings whose agenda is published (not cancelled) and was first published at or after
+    `since`."""
+    history = Meeting.history.model.objects.filter(id=OuterRef("pk"), agenda_published=True).order_by(
+        "history_date"
+    )
+    return (
+        Meeting.objects.filter(agenda_published=True, committee__in=published_committees())
+        .exclude(status=Status.CANCELLED)
+        .annotate(public_since=Subquery(history.values("history_date")[:1]))
+        .filter(public_since__gte=since)
+        .select_related("committee")
+    )
+
+
+def anslag_posted_since(since: datetime, *, today: date | None = None) -> QuerySet[Anslag]:
+    """Anslag that are posted (their day has come) and were created at or after `since`, or
+    whose posting day came after `since`'s day."""
+    today = today or timezone.localdate()
+    created = Anslag.history.model.objects.filter(id=OuterRef("pk")).order_by("history_date")
+    return (
+        anslag_all()
+        .filter(posted_on__lte=today)
+        .annotate(public_since=Subquery(created.values("history_date")[:1]))
+        .filter(Q(public_since__gte=since) | Q(posted_on__gt=timezone.localdate(since)))
+    )

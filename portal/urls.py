@@ -45,4 +45,5 @@ if feeds.protokoll_feed is not None:
     urlpatterns += [
         path("flode/protokoll.atom", feeds.protokoll_feed, name="protokoll_feed"),
         path("flode/anslag.atom", feeds.anslag_feed, name="anslag_feed"),
+        path("sok/flode.atom", feeds.search_feed, name="search_feed"),
     ]

@@ -210,6 +210,11 @@ RULES: list[tuple[str, object]] = [
     ("portal:laga_kraft_bevis", NOT_FOUND_FOR_ALL),
     ("portal:*", PUBLIC),
     ("meetings:verify", PUBLIC),
+    # Bevakning (alerts/): anyone may subscribe; a confirmation or unsubscribe link that is not
+    # one is refused (400) for everyone, signed in or not.
+    ("alerts:confirm", access(others=Expect(400))),
+    ("alerts:unsubscribe", access(others=Expect(400))),
+    ("alerts:*", PUBLIC),
     # The language link sets its cookie and sends everyone back (to / without a `next`).
     ("language", access(others=REDIRECT)),
     # Logging in and two-step verification.

@@ -134,6 +134,8 @@ def assert_handled(response) -> None:
     ("url_name", "names", "real"),
     [
         ("portal:search", ("q", "organ", "fran", "till", "sida"), {}),
+        ("portal:search_feed", ("q", "organ", "fran", "till"), {}),
+        ("alerts:subscribe", ("organ", "q", "diarienummer"), {}),
         ("portal:anslag_archive", ("organ", "ar", "sida"), {"ar": ["2024", "2025", "2026"]}),
         (
             "portal:protokoll_list",

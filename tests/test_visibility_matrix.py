@@ -90,7 +90,7 @@ TO_LOGIN = Expect(302, "login")
 
 # The patterns this test does not ask visibility about: the public's, the admin's, and the
 # language switch. Everything else must be in PAGES.
-OUT_OF_SCOPE = ("admin:*", "admin/*", "portal:*", "oparl:*", "language", "set_language")
+OUT_OF_SCOPE = ("admin:*", "admin/*", "portal:*", "oparl:*", "alerts:*", "language", "set_language")
 
 
 @dataclass

@@ -8,9 +8,10 @@ last change and SEQUENCE = `Meeting.version`. A cancelled meeting stays on the c
 STATUS:CANCELLED for `CANCELLED_KEPT_DAYS` after its date; a past meeting is described by
 what happened (protokoll justerat with its link, cancelled, or awaiting its protokoll).
 
-Feeds (RFC 4287): the organisation is the feed's author and each entry's committee its
-author; ids are permanent absolute URLs under `PARAGRAF_BASE_URL`; each entry's `updated` is
-when it last changed, and the feed's `updated` the latest of them.
+Feeds (RFC 4287): protokoll, anslag, and the hits of any search. The organisation is the
+feed's author and each entry's committee its author; ids are permanent absolute URLs under
+`PARAGRAF_BASE_URL`; each entry's `updated` is when it last changed, and the feed's `updated`
+the latest of them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import DateTimeField, OuterRef, Subquery
+from django.db.models import DateTimeField, F, OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -41,6 +42,7 @@ from portal.published import (
     published_meetings,
     published_organisations,
 )
+from portal.search import search_results
 
 # --- ICS calendars -------------------------------------------------------------------------------
 
@@ -238,3 +240,91 @@ class AnslagFeed(PublicFeed):
 
 protokoll_feed = ProtokollFeed()
 anslag_feed = AnslagFeed()
+
+
+class SearchFeed(PublicFeed):
+    """The hits of any search (/sok/flode.atom?q=…&organ=…&fran=…&till=…), newest first: the
+    same query and filters as the search page, through the same index (`portal.search`). A
+    missing or bad query gives an empty feed."""
+
+    feed_path = "portal:search_feed"
+
+    def get_object(self, request):
+        from .search import SearchForm  # the search page's form: the same parameters and checks
+
+        form = SearchForm(request.GET or None)
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        query = request.GET.copy()
+        query.pop("sida", None)
+        return {"data": data, "query": query.urlencode()}
+
+    def title(self, search):
+        q = search["data"].get("q")
+        return _("Search: %(q)s") % {"q": q} if q else _("Search")
+
+    def subtitle(self, search):
+        return _(
+            "Published paragraphs, agenda items, handlingar and cases matching the search, newest first."
+        )
+
+    def link(self, search):
+        path = reverse("portal:search")
+        return f"{path}?{search['query']}" if search["query"] else path
+
+    def feed_guid(self, search):
+        path = reverse(self.feed_path)
+        return permanent_url(f"{path}?{search['query']}" if search["query"] else path)
+
+    def feed_url(self, search):
+        return self.feed_guid(search)
+
+    def items(self, search):
+        data = search["data"]
+        if not data.get("q"):
+            return []
+        return (
+            search_results(
+                q=data["q"],
+                committee=data.get("organ"),
+                date_from=data.get("fran"),
+                date_to=data.get("till"),
+                ranked=False,
+            )
+            .select_related("committee")
+            .defer("text", "search_vector")
+            .order_by(F("date").desc(nulls_last=True), "-pk")[:FEED_LENGTH]
+        )
+
+    def _committee(self, entry):
+        return entry.committee
+
+    def item_author_name(self, entry):
+        return entry.committee.name if entry.committee_id else self.author_name()
+
+    def item_author_link(self, entry):
+        return super().item_author_link(entry) if entry.committee_id else None
+
+    def item_title(self, entry):
+        return entry.title
+
+    def item_description(self, entry):
+        parts = [entry.get_kind_display().capitalize()]
+        if entry.committee_id:
+            parts.append(entry.committee.name)
+        if entry.date:
+            parts.append(entry.date.isoformat())
+        if entry.diarienummer:
+            parts.append(entry.diarienummer)
+        return escape(" · ".join(parts))
+
+    def item_link(self, entry):
+        return entry.url
+
+    def item_pubdate(self, entry):
+        return _local_day_start(entry.date) if entry.date else timezone.localtime(entry.updated_at)
+
+    def item_updateddate(self, entry):
+        return timezone.localtime(entry.updated_at)
+
+
+search_feed = SearchFeed()
