@@ -35,3 +35,5 @@ class SigningRefusal(StrEnum):
     NOT_JUSTERAT = "not_justerat"  # a protokollsutdrag is certified only of a justerat protokoll
     NOT_IMMEDIATE = "not_immediate"  # the § is not marked for omedelbar justering
     WRONG_STATUS = "wrong_status"  # the meeting is not in a status where this can be signed
+    IDENTITY_MISMATCH = "identity_mismatch"  # the ID token names someone else than the signer
+    LEVEL_TOO_LOW = "level_too_low"  # the authentication is below the required assurance level
