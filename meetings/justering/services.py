@@ -261,7 +261,9 @@ def _protokoll_apply(*, signature: Signature, meeting, assurance: signing.Assura
         )
     justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
     if signing.signing_ca_exists():
-        signing.person_certificate_issue(person=signature.person)
+        # A signer without a login (an external justerare) is named by their provider's subject.
+        external = "" if signature.person.user_id else f"oidc:{assurance.subject}"
+        signing.person_certificate_issue(person=signature.person, external_subject=external)
     justering_apply_signature(
         justering=justering,
         signature=signature,
