@@ -143,9 +143,7 @@ def test_first_sign_in_of_a_known_person_creates_their_login_and_later_ones_reus
     assert not user.has_usable_password() and not user.is_staff
     assert client.get(reverse("meetings:home")).status_code == 200  # signed in
     history = world.guest.history.order_by("-history_date").first()
-    assert "första inloggningen" in history.history_change_reason or oidc.issuer in (
-        history.history_change_reason
-    )
+    assert oidc.issuer in history.history_change_reason
 
     client.logout()
     answer, _, _ = _provider_round(client, oidc, client.get(reverse("account:oidc_login")), "anna")
@@ -215,10 +213,8 @@ def test_a_token_naming_someone_else_or_too_low_a_level_signs_nothing(client, wo
             assert text in content or "someone else" in content, content[:2000]
         signature.refresh_from_db()
         assert not signature.signed_at and not signature.assurance_method
-    assert not world.meeting.justering.signed_file or all(
-        r.signer != "Rachel De Basso"
-        for r in signing.pdf_verify(world.meeting.justering.signed_file.open("rb").read())
-    )
+    with world.meeting.justering.signed_file.open("rb") as handle:
+        assert signing.pdf_verify(handle.read()) == []  # the frozen PDF carries no signature
 
 
 def test_the_secretary_cannot_sign_for_a_signer_through_the_provider(client, world, oidc):
