@@ -30,23 +30,10 @@ from django.utils.translation import gettext as _
 
 from committees import oidc
 from meetings import signing
+from meetings.errors import SigningRefusal
 from meetings.models import Meeting, Signature, SigningInvitation
 
 from .services import identity_assurance, protokoll_sign_with_identity
-
-
-class SigningInvitationRefusal:
-    """The codes of the ValidationErrors raised here."""
-
-    NO_PROVIDER = "no_provider"
-    NOT_READY = "not_ready"
-    SIGNED = "signed"
-    HAS_LOGIN = "has_login"
-    NO_EMAIL = "no_email"
-    OWN_ADDRESS = "own_address"
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
 
 
 def token_hash(token: str) -> str:
@@ -62,28 +49,28 @@ def signing_invitation_check(*, signature: Signature, by=None) -> None:
     if not oidc.enabled():
         raise ValidationError(
             _("No identity provider is configured: a signer without a login cannot sign yet."),
-            code=SigningInvitationRefusal.NO_PROVIDER,
+            code=SigningRefusal.NO_PROVIDER,
         )
     if signature.justering.meeting.status != Meeting.Status.READY_FOR_JUSTERING:
         raise ValidationError(
-            _("The protokoll has not been sent for justering."), code=SigningInvitationRefusal.NOT_READY
+            _("The protokoll has not been sent for justering."), code=SigningRefusal.WRONG_STATUS
         )
     if signature.signed_at:
         raise ValidationError(
             _("%(name)s has already signed."),
-            code=SigningInvitationRefusal.SIGNED,
+            code=SigningRefusal.ALREADY_SIGNED,
             params={"name": person.full_name},
         )
     if person.user_id:
         raise ValidationError(
             _("%(name)s has a login: they sign on their own page in Paragraf."),
-            code=SigningInvitationRefusal.HAS_LOGIN,
+            code=SigningRefusal.HAS_LOGIN,
             params={"name": person.full_name},
         )
     if not person.email:
         raise ValidationError(
             _("%(name)s has no e-mail address: add one before sending an invitation."),
-            code=SigningInvitationRefusal.NO_EMAIL,
+            code=SigningRefusal.NO_EMAIL,
             params={"name": person.full_name},
         )
     if by is not None:
@@ -91,7 +78,7 @@ def signing_invitation_check(*, signature: Signature, by=None) -> None:
         if person.email.lower() in own - {""}:
             raise ValidationError(
                 _("The e-mail address of %(name)s is your own: an invitation goes to the signer themselves."),
-                code=SigningInvitationRefusal.OWN_ADDRESS,
+                code=SigningRefusal.OWN_ADDRESS,
                 params={"name": person.full_name},
             )
 
@@ -158,17 +145,17 @@ def signing_invitation_find(token: str) -> SigningInvitation:
     if invitation is None:
         raise ValidationError(
             _("This link is not valid. Check that the whole link was copied."),
-            code=SigningInvitationRefusal.UNKNOWN,
+            code=SigningRefusal.INVITATION_UNKNOWN,
         )
     if invitation.used_at:
         raise ValidationError(
             _("This link has already been used to sign. It cannot be used again."),
-            code=SigningInvitationRefusal.USED,
+            code=SigningRefusal.INVITATION_USED,
         )
     if invitation.expires_at <= timezone.now():
         raise ValidationError(
             _("This link has expired. Ask the secretary to send a new one."),
-            code=SigningInvitationRefusal.EXPIRED,
+            code=SigningRefusal.INVITATION_EXPIRED,
         )
     return invitation
 
@@ -183,7 +170,7 @@ def signing_invitation_sign(*, token: str, identity: oidc.Identity) -> Signature
     if invitation.email.lower() != (invitation.signature.person.email or "").lower():
         raise ValidationError(
             _("The e-mail address of the signer has changed since the invitation. Ask for a new one."),
-            code=SigningInvitationRefusal.EXPIRED,
+            code=SigningRefusal.INVITATION_EXPIRED,
         )
     assurance: signing.Assurance = identity_assurance(identity)
     signature = protokoll_sign_with_identity(
