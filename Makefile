@@ -77,7 +77,8 @@ demo: $(VENV)/.installed-base
 
 # --- checks -----------------------------------------------------------------
 
-# axe-core for the accessibility tests (npm; pinned by package-lock.json).
+# axe-core for the accessibility tests and oidc-provider, the OpenID provider the OIDC tests run
+# with node (npm; pinned by package-lock.json).
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --no-audit --no-fund --loglevel=error && touch $@; \

@@ -221,6 +221,36 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# --- Identity providers (OpenID Connect; docs/signing.md, "Identity providers") ---
+# Off while PARAGRAF_OIDC_ISSUER is unset: then only local accounts (the demo's default).
+# Sign-in and justering through one provider: authorization code flow with PKCE (Authlib,
+# committees/oidc.py). A person is found by a verified claim of the ID token
+# (PARAGRAF_OIDC_MATCH_CLAIM) equal to the Person field the identity administrator registered
+# (PARAGRAF_OIDC_MATCH_FIELD, one of Person.IDENTITY_FIELDS); an "email" claim counts only with
+# email_verified true. Justering asks for a fresh login (prompt=login, max_age=0) at the level
+# PARAGRAF_OIDC_SIGNING_ACR: the token's acr must be that level or one after it in
+# PARAGRAF_OIDC_ACR_ORDER (lowest first), and its auth_time at most PARAGRAF_OIDC_MAX_AUTH_AGE
+# seconds old.
+PARAGRAF_OIDC_ISSUER = os.environ.get("PARAGRAF_OIDC_ISSUER", "").rstrip("/")
+PARAGRAF_OIDC_CLIENT_ID = os.environ.get("PARAGRAF_OIDC_CLIENT_ID", "")
+PARAGRAF_OIDC_CLIENT_SECRET = os.environ.get("PARAGRAF_OIDC_CLIENT_SECRET", "")
+PARAGRAF_OIDC_SCOPES = os.environ.get("PARAGRAF_OIDC_SCOPES", "openid email profile")
+PARAGRAF_OIDC_MATCH_CLAIM = os.environ.get("PARAGRAF_OIDC_MATCH_CLAIM", "email")
+PARAGRAF_OIDC_MATCH_FIELD = os.environ.get("PARAGRAF_OIDC_MATCH_FIELD", "email")
+PARAGRAF_OIDC_SIGNING_ACR = os.environ.get(
+    "PARAGRAF_OIDC_SIGNING_ACR", "http://id.elegnamnden.se/loa/1.0/loa3"
+)
+PARAGRAF_OIDC_ACR_ORDER = env_list(
+    "PARAGRAF_OIDC_ACR_ORDER",
+    "http://id.elegnamnden.se/loa/1.0/loa2,http://id.elegnamnden.se/loa/1.0/loa3,"
+    "http://id.elegnamnden.se/loa/1.0/loa4",
+)
+PARAGRAF_OIDC_MAX_AUTH_AGE = int(os.environ.get("PARAGRAF_OIDC_MAX_AUTH_AGE", "300"))
+# The name on the buttons ("Log in with …"), e.g. "BankID" or "SITHS".
+PARAGRAF_OIDC_PROVIDER_NAME = os.environ.get("PARAGRAF_OIDC_PROVIDER_NAME", "e-legitimation")
+# How long the invitation link of an external justerare (no Paragraf account) stays valid.
+PARAGRAF_SIGNING_INVITATION_DAYS = int(os.environ.get("PARAGRAF_SIGNING_INVITATION_DAYS", "14"))
+
 # Two-step verification (django-otp, TOTP): optional for everyone; once a user has a confirmed
 # device every login asks for a code, the admin's too. This forces secretaries to enrol.
 PARAGRAF_REQUIRE_OTP_FOR_SECRETARIES = env_bool("PARAGRAF_REQUIRE_OTP_FOR_SECRETARIES", default=False)

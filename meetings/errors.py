@@ -35,3 +35,13 @@ class SigningRefusal(StrEnum):
     NOT_JUSTERAT = "not_justerat"  # a protokollsutdrag is certified only of a justerat protokoll
     NOT_IMMEDIATE = "not_immediate"  # the § is not marked for omedelbar justering
     WRONG_STATUS = "wrong_status"  # the meeting is not in a status where this can be signed
+    IDENTITY_MISMATCH = "identity_mismatch"  # the ID token names someone else than the signer
+    LEVEL_TOO_LOW = "level_too_low"  # the authentication is below the required assurance level
+    # A signing invitation of an external justerare (meetings/justering/external.py).
+    NO_PROVIDER = "no_provider"  # no identity provider is configured
+    HAS_LOGIN = "has_login"  # the signer has a login: they sign on their own page
+    NO_EMAIL = "no_email"
+    OWN_ADDRESS = "own_address"  # the signer's address is the inviting user's own
+    INVITATION_UNKNOWN = "invitation_unknown"
+    INVITATION_USED = "invitation_used"
+    INVITATION_EXPIRED = "invitation_expired"

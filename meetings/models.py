@@ -661,6 +661,40 @@ class Signature(models.Model):
         return f"{self.get_role_display()}: {self.person}"
 
 
+class SigningInvitation(models.Model):
+    """A one-time, expiring link e-mailed to a signer who has no login in Paragraf (a justerare
+    from another organisation): on it they identify at the identity provider and sign, without
+    a login being created (meetings/justering/external.py). Only the token's SHA-256 is stored;
+    once used, the provider and the token's subject that signed are kept here."""
+
+    signature = models.ForeignKey(
+        Signature, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("signature")
+    )
+    email = models.EmailField(_("e-mail"), help_text=_("The address the link was sent to."))
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    provider = models.CharField(_("identity provider"), max_length=300, blank=True)
+    subject = models.CharField(_("subject at the provider"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("signing invitation")
+        verbose_name_plural = _("signing invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.signature} ({self.email})"
+
+
 class Anslag(models.Model):
     """A notice (tillkännagivande) on the digital anslagstavla, up for the appeal period."""
 

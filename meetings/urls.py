@@ -4,6 +4,8 @@ they are what members see."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from committees.oidc_views import LoginView
+
 from . import views
 
 app_name = "meetings"
@@ -30,12 +32,29 @@ urlpatterns = [
         name="immediate_justering",
     ),
     path("justera/<int:signature_pk>/", views.justering_sign, name="justering"),
+    path(
+        "justera/<int:signature_pk>/e-legitimation/", views.justering_oidc_start, name="justering_oidc_start"
+    ),
+    path(
+        "justera/<int:signature_pk>/e-legitimation/klar/",
+        views.justering_oidc_finish,
+        name="justering_oidc_finish",
+    ),
+    path("justera/inbjudan/<str:token>/", views.external_justering, name="external_justering"),
+    path(
+        "justera/inbjudan/<str:token>/protokoll.pdf",
+        views.external_justering_pdf,
+        name="external_justering_pdf",
+    ),
+    path(
+        "justera/inbjudan/<str:token>/klar/",
+        views.external_justering_finish,
+        name="external_justering_finish",
+    ),
     path("verifiera/", views.verify, name="verify"),
     path(
         "konto/logga-in/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
+        LoginView.as_view(),
         name="login",
     ),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),

@@ -28,6 +28,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+# A real OpenID Connect provider (node, oidc-provider), for the tests that ask for it.
+pytest_plugins = ["tests.fixtures_oidc"]
+
 # --- Parallel runs (pytest-xdist) -------------------------------------------------------------
 #
 # `make test` runs the suite in worker processes gw0, gw1, ... (docs/testing.md). Each has its

@@ -227,6 +227,12 @@ RULES: list[tuple[str, object]] = [
     # A login invitation (committees/invitation_views.py): with a token that is not one, the same
     # refusal (404) for everyone, signed in or not.
     ("account:invitation", NOT_FOUND_FOR_ALL),
+    # Sign-in through an identity provider (committees/oidc_views.py): off here (no provider
+    # configured), so not found for everyone; tests/test_oidc_signing.py runs them against one.
+    ("account:oidc_*", NOT_FOUND_FOR_ALL),
+    # An external justerare's signing invitation (meetings/views/identity.py): a token that is
+    # not one is refused (404) for everyone, signed in or not.
+    ("meetings:external_justering*", NOT_FOUND_FOR_ALL),
     # The members' pages.
     ("meetings:home", SIGNED_IN),
     ("attendance:mine", SIGNED_IN),
@@ -237,6 +243,11 @@ RULES: list[tuple[str, object]] = [
     ("meetings:protokoll", PROTOKOLL_READER),
     ("meetings:protokollsutdrag", PROTOKOLL_READER),
     ("meetings:justering", SIGNER),
+    # Justering through the identity provider: started by a POST from the signer's own page;
+    # back from the provider, only the signer reaches it (and with no identification of this
+    # browser to sign with, is sent back to the signing page).
+    ("meetings:justering_oidc_start", MEMBER_POST),
+    ("meetings:justering_oidc_finish", access(anonymous=TO_LOGIN, member_a=REDIRECT, others=NOT_FOUND)),
     ("meetings:immediate_justering", SIGNER),
     # The secretary's and the officials' pages outside the admin.
     ("attendance:sheet", SECRETARY_PAGE),

@@ -460,6 +460,10 @@ PAGES: dict[str, Callable[[dict], list[Cell]] | str] = {
     "meetings:protokollsutdrag": _utdrag_pages,
     "meetings:immediate_justering": _immediate_pages,
     "meetings:justering": _signing_pages,
+    "meetings:justering_oidc_*": "justering through the identity provider: the signing page's own "
+    "guard (signatures_of); tests/test_permission_matrix.py and tests/test_oidc_signing.py",
+    "meetings:external_justering*": "an external justerare's one-time invitation link: the token is "
+    "the access, refused alike for everyone when it is not one; tests/test_oidc_signing.py",
     "meetings:verify": lambda w: _public_pages(w, "meetings:verify"),
     "meetings:login": _login_page,
     "meetings:logout": "POST only; it signs out whoever posts it",

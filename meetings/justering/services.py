@@ -8,11 +8,13 @@ meetings/justering/document.py and meetings/justering/utdrag.py.
 import logging
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from committees import oidc
 from committees.models import Person
 from meetings import signing
 from meetings.errors import JusteringRefusal, SigningRefusal
@@ -172,13 +174,7 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
     """One required signer justerar, after entering their password again: the server signs
     the protokoll of record with that person's certificate. When every required signer has
     signed, the protokoll is justerat and its anslag is posted (a Celery task)."""
-    signature = (
-        Signature.objects.select_for_update()
-        .select_related("person", "justering__meeting__committee__organisation")
-        .get(pk=signature.pk)
-    )
-    meeting = _lock_meeting(signature.justering.meeting)
-    _require(meeting, Status.READY_FOR_JUSTERING, _("Signing the protokoll"))
+    signature, meeting = _signature_for_signing(signature)
     if signature.person.user_id != user.pk:
         raise ValidationError(
             _("Only %(person)s can sign as %(role)s."),
@@ -187,14 +183,87 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
         )
     if not user.check_password(password or ""):
         raise ValidationError(_("The password is not correct."), code=SigningRefusal.WRONG_PASSWORD)
+    assurance = signing.Assurance.local_password(user=user, name=signature.person.full_name)
+    return _protokoll_apply(signature=signature, meeting=meeting, assurance=assurance, by=user)
+
+
+@transaction.atomic
+def protokoll_sign_with_identity(
+    *, signature: Signature, assurance: signing.Assurance, claims: dict, user=None, invitation=None
+) -> Signature:
+    """One required signer justerar after a fresh authentication at the identity provider
+    (committees/oidc.py verified the ID token: signature, nonce, state, auth_time, acr). The
+    server signs only when the token (`claims`) names the person of the signature by the
+    matching claim, and records the authentication (`assurance`) on the signature. The signer
+    is either a login linked to that person (`user`) or, with no login, the holder of an unused
+    signing invitation of this signature (`invitation`, meetings/justering/external.py).
+    Everything else is as protokoll_sign."""
+    signature, meeting = _signature_for_signing(signature)
+    if user is not None:
+        if signature.person.user_id != user.pk:
+            raise ValidationError(
+                _("Only %(person)s can sign as %(role)s."),
+                code=SigningRefusal.NOT_SIGNER,
+                params={"person": signature.person, "role": signature.get_role_display()},
+            )
+    elif invitation is None or invitation.signature_id != signature.pk or invitation.used_at:
+        raise ValidationError(
+            _("Only %(person)s can sign as %(role)s."),
+            code=SigningRefusal.NOT_SIGNER,
+            params={"person": signature.person, "role": signature.get_role_display()},
+        )
+    if assurance.method != "oidc" or not oidc.acr_at_least(
+        assurance.level, settings.PARAGRAF_OIDC_SIGNING_ACR
+    ):
+        raise ValidationError(
+            _("The identification was not at the assurance level signing requires."),
+            code=SigningRefusal.LEVEL_TOO_LOW,
+        )
+    if not oidc.person_matches(signature.person, claims) or claims.get("sub") != assurance.subject:
+        raise ValidationError(
+            _(
+                "You identified yourself as someone else than %(person)s, who signs as %(role)s. "
+                "Nothing was signed."
+            ),
+            code=SigningRefusal.IDENTITY_MISMATCH,
+            params={"person": signature.person.full_name, "role": signature.get_role_display()},
+        )
+    return _protokoll_apply(signature=signature, meeting=meeting, assurance=assurance, by=user)
+
+
+def identity_assurance(identity: oidc.Identity) -> signing.Assurance:
+    """The assurance of a signature made after the verified authentication `identity`."""
+    return signing.Assurance(
+        method="oidc",
+        provider=identity.provider,
+        level=identity.level,
+        authenticated_at=identity.authenticated_at,
+        subject=identity.subject,
+        name=identity.name,
+    )
+
+
+def _signature_for_signing(signature: Signature) -> tuple[Signature, Meeting]:
+    signature = (
+        Signature.objects.select_for_update()
+        .select_related("person", "justering__meeting__committee__organisation")
+        .get(pk=signature.pk)
+    )
+    meeting = _lock_meeting(signature.justering.meeting)
+    _require(meeting, Status.READY_FOR_JUSTERING, _("Signing the protokoll"))
+    return signature, meeting
+
+
+def _protokoll_apply(*, signature: Signature, meeting, assurance: signing.Assurance, by) -> Signature:
     if signature.signed_at:
         raise ValidationError(
             _("You have already signed this protokoll."), code=SigningRefusal.ALREADY_SIGNED
         )
     justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
     if signing.signing_ca_exists():
-        signing.person_certificate_issue(person=signature.person)
-    assurance = signing.Assurance.local_password(user=user, name=signature.person.full_name)
+        # A signer without a login (an external justerare) is named by their provider's subject.
+        external = "" if signature.person.user_id else f"oidc:{assurance.subject}"
+        signing.person_certificate_issue(person=signature.person, external_subject=external)
     justering_apply_signature(
         justering=justering,
         signature=signature,
@@ -202,14 +271,14 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
         assurance=assurance,
     )
     signature.signed_at = timezone.now()
-    signature.signed_by = user
+    signature.signed_by = by
     signature.certificate_subject = signature.person.full_name
     recorded = assurance.record_on(signature)
     signature.save(update_fields=["signed_at", "signed_by", "certificate_subject", *recorded])
     if not justering.signatures.filter(signed_at__isnull=True).exists():
         justering.completed_at = signature.signed_at
         justering.save(update_fields=["completed_at"])
-        meeting_transition(meeting=meeting, to_status=Status.JUSTERAT, by=user)
+        meeting_transition(meeting=meeting, to_status=Status.JUSTERAT, by=by)
         transaction.on_commit(lambda: _enqueue_post_anslag(meeting.pk))
     return signature
 

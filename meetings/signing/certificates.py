@@ -241,24 +241,27 @@ def _names(row) -> str:
 
 def person_certificate_current(*, person):
     """The person's registry row that may sign now: valid, not revoked, and issued to the login
-    linked to the person now (None otherwise)."""
-    if person.user_id is None:
-        return None
+    linked to the person now (None otherwise; for a person without a login, one issued without
+    a login: an external justerare's, `person_certificate_issue(external_subject=...)`)."""
     row = _current(_registry().filter(kind=SigningCertificate.Kind.PERSON, person=person))
     if row is None or row.user_id != person.user_id:
         return None
     return row
 
 
-def person_certificate_issue(*, person, replace: bool = False) -> x509.Certificate:
+def person_certificate_issue(
+    *, person, replace: bool = False, external_subject: str = ""
+) -> x509.Certificate:
     """The valid signing certificate of a person for the login linked to them now, issued if
     needed. A certificate issued to another login (the person was relinked) or in another
-    name is revoked and a new one issued; `replace` always issues a new one."""
+    name is revoked and a new one issued; `replace` always issues a new one. A person without a
+    login (an external justerare, meetings/justering/external.py) gets one only with
+    `external_subject`, their identity at the provider that just authenticated them."""
     if not signing_ca_exists():
         raise SigningError(_("There is no signing CA yet: run manage.py signing_setup."))
     with transaction.atomic():
         person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
-        if person.user_id is None:
+        if person.user_id is None and not external_subject:
             raise SigningError(
                 _("%(person)s has no login, so no signing certificate can be issued.")
                 % {"person": person.full_name}
@@ -275,7 +278,9 @@ def person_certificate_issue(*, person, replace: bool = False) -> x509.Certifica
         _revoke(mine, reason=_in_site_language("superseded"))
         attributes = [
             x509.NameAttribute(NameOID.COMMON_NAME, person.full_name),
-            x509.NameAttribute(NameOID.USER_ID, account_identifier(person.user)),
+            x509.NameAttribute(
+                NameOID.USER_ID, account_identifier(person.user) if person.user_id else external_subject
+            ),
         ]
         if person.email:
             attributes.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, person.email))

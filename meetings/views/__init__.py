@@ -2,6 +2,13 @@
 justering and protokoll pages (`justering`), and the public verification of a signed PDF
 (`verify`). Who may see what is committees.visibility's answer."""
 
+from .identity import (
+    external_justering,
+    external_justering_finish,
+    external_justering_pdf,
+    justering_oidc_finish,
+    justering_oidc_start,
+)
 from .justering import immediate_justering, justering_sign, protokoll_pdf, protokollsutdrag_pdf
 from .members import absence, document_download, home, kallelse_pdf, meeting_detail
 from .verify import verify
@@ -9,8 +16,13 @@ from .verify import verify
 __all__ = [
     "absence",
     "document_download",
+    "external_justering",
+    "external_justering_finish",
+    "external_justering_pdf",
     "home",
     "immediate_justering",
+    "justering_oidc_finish",
+    "justering_oidc_start",
     "justering_sign",
     "kallelse_pdf",
     "meeting_detail",

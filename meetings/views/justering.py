@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from committees import access
+from committees import access, oidc
 from committees.visibility import (
     immediate_utdrag_visible_to,
     may_sign,
@@ -163,6 +163,8 @@ def justering_sign(request: HttpRequest, signature_pk: int) -> HttpResponse:
             "form": form,
             "error": form.error,
             "password_error": form.password_error,
+            "oidc_enabled": oidc.enabled(),
+            "oidc_provider_name": oidc.provider_name(),
         },
     )
 

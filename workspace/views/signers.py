@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from committees import oidc
 from config.downloads import file_response
 from meetings import signing
 from meetings.admin.justering import PersonChoiceField, signers_initial
+from meetings.justering.external import signing_invitation_send
 from meetings.justering.services import protokoll_freeze, protokoll_set_signers
 from meetings.justering.signers import justering_remind_signer, signature_state, signer_choices, signer_invite
 from meetings.models import Justering, Meeting
@@ -96,6 +98,14 @@ def justering(request, meeting):
                     % {"name": signature.person.full_name, "email": invitation.email},
                 )
                 return redirect("workspace:justering", pk=meeting.pk)
+            if action == "invite_sign":
+                invitation = signing_invitation_send(signature=_signature(meeting, request), by=request.user)
+                messages.success(
+                    request,
+                    _("A link to sign with e-legitimation was e-mailed to %(name)s (%(email)s).")
+                    % {"name": invitation.signature.person.full_name, "email": invitation.email},
+                )
+                return redirect("workspace:justering", pk=meeting.pk)
             raise Http404
         except (ValidationError, signing.SigningError) as error:
             if not (action in ("save", "freeze") and form.errors):
@@ -121,6 +131,7 @@ def justering(request, meeting):
             signatures=signatures,
             frozen=bool(justering_ and justering_.frozen_file and meeting.is_locked),
             signed=bool(justering_ and justering_.signed_file and any(s.signed_at for s in signatures)),
+            oidc_enabled=oidc.enabled(),
         ),
     )
 
