@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0012_signature_assurance'),
+        ('meetings', '0013_laga_kraft'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
