@@ -326,7 +326,23 @@ def search_index_meeting(*, meeting: Meeting) -> dict[str, int]:
     """(Re)build the search entries of one meeting: its paragraphs if the protokoll is
     published, its agenda items and handlingar if the agenda is published, and the cases they
     concern; remove the entries that are no longer public. Safe to run any number of times.
-    Returns how many entries were written and removed."""
+    Returns how many entries were written and removed.
+
+    One run at a time (a PostgreSQL advisory lock held until the transaction ends): two
+    meetings' runs may write the same shared handling or case, and a test, a command and the
+    worker may index the same meeting at once."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INDEX_LOCK])
+        return _search_index_meeting(meeting)
+
+
+# The key of the advisory lock that serialises the index runs (any fixed 64-bit number).
+INDEX_LOCK = 0x5041524147524146  # "PARAGRAF"
+
+
+def _search_index_meeting(meeting: Meeting) -> dict[str, int]:
     linked_documents = Document.objects.filter(agenda_items__meeting=meeting).values("pk")
     linked_cases = Case.objects.filter(
         Q(paragraphs__meeting=meeting) | Q(agenda_items__meeting=meeting)
