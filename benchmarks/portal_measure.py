@@ -171,6 +171,46 @@ def index_sizes() -> dict:
     return {"entries": rows, "table_mb": round(heap / 2**20, 1), "with_indexes_mb": round(total / 2**20, 1)}
 
 
+def _explain(queryset_or_sql, params=None) -> tuple[float, int]:
+    """(execution ms, shared blocks touched) of one query by EXPLAIN (ANALYZE, BUFFERS)."""
+    if params is None:
+        sql, params = queryset_or_sql.query.sql_with_params()
+    else:
+        sql = queryset_or_sql
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    top = plan["Plan"]
+    return plan["Execution Time"], top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+
+
+def database_figures(words: dict[str, list[str]]) -> dict:
+    """The search's SQL alone, as PostgreSQL's own EXPLAIN ANALYZE times it (less disturbed by
+    a busy machine than a whole request): the count and page-1 queries of each word, summed,
+    and the most 8 kB blocks they touched."""
+    from portal.search import PAGE_SIZE, RANK_LIMIT, _matching, search_results
+
+    figures = {}
+    for kind, chosen in words.items():
+        if not chosen:
+            continue
+        times, blocks = [], 0
+        for q in chosen:
+            matching = _matching(q, committee=None, date_from=None, date_to=None)[0]
+            count_sql, params = matching.values("pk")[: RANK_LIMIT + 1].query.sql_with_params()
+            count_ms, count_blocks = _explain(f"SELECT count(*) FROM ({count_sql}) AS hits", params)
+            count = matching.values("pk")[: RANK_LIMIT + 1].count()
+            page = search_results(q=q, ranked=count <= RANK_LIMIT).values_list("pk", flat=True)[:PAGE_SIZE]
+            page_ms, page_blocks = _explain(page)
+            times.append((count_ms + page_ms) / 1000)
+            blocks = max(blocks, count_blocks + page_blocks)
+        p50, p95 = _percentiles(times)
+        figures[f"search SQL only (EXPLAIN ANALYZE), {kind} words p95 ms"] = p95
+        figures[f"search SQL only, {kind} words: most blocks read"] = blocks
+    return figures
+
+
 def measure(rng: random.Random) -> dict:
     from committees.models import Committee
     from portal.published import open_paragraphs, published_meetings
@@ -211,6 +251,7 @@ def measure(rng: random.Random) -> dict:
         "words: common": " ".join(words["common"]),
         "words: rare (sample)": " ".join(words["rare"][:5]),
     }
+    figures.update(database_figures(words))
     for name, urls in pages.items():
         if not urls:
             continue
