@@ -11,6 +11,10 @@ to benchmarks/out/results.json.
     .venv/bin/python benchmarks/run.py             # all benchmarks
     .venv/bin/python benchmarks/run.py kallelse    # only bench_kallelse.py
 
+A module's figure may be a dict of columns ({"100k": …, "1M": …, "target": …}, as
+bench_portal.py reports its two archive sizes side by side): those go into a table with one
+column each.
+
 The modules today: bench_kallelse.py (compiling a 400-page kallelse), bench_protokoll.py
 (rendering the 11-§ protokoll, our overhead over WeasyPrint) and bench_signing.py (one
 signature, validating a four-signature protokoll). The figures depend on what else the machine
@@ -124,9 +128,23 @@ def write_results(results: dict, about: dict, started: datetime) -> None:
         if "error" in outcome:
             lines += ["The benchmark failed:", "", "```", outcome["error"].rstrip(), "```", ""]
             continue
-        lines += ["| figure | value |", "| --- | --- |"]
-        lines += [f"| {key} | {_format(value)} |" for key, value in outcome.items()]
-        lines.append("")
+        # Figures given per column ({"100k": …, "1M": …, "target": …}) get a table of their own.
+        columns = list(
+            dict.fromkeys(c for value in outcome.values() if isinstance(value, dict) for c in value)
+        )
+        if columns:
+            lines += ["| figure | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]
+            lines += [
+                f"| {key} | " + " | ".join(_format(value.get(column, "")) for column in columns) + " |"
+                for key, value in outcome.items()
+                if isinstance(value, dict)
+            ]
+            lines.append("")
+        scalars = {key: value for key, value in outcome.items() if not isinstance(value, dict)}
+        if scalars:
+            lines += ["| figure | value |", "| --- | --- |"]
+            lines += [f"| {key} | {_format(value)} |" for key, value in scalars.items()]
+            lines.append("")
         notes = getattr(module, "NOTES", "")
         if notes:
             lines += [notes.strip(), ""]
@@ -157,6 +175,8 @@ def main(argv: list[str]) -> int:
         else:
             width = max(len(key) for key in figures)
             for key, value in figures.items():
+                if isinstance(value, dict):
+                    value = "  ".join(f"{column}: {cell}" for column, cell in value.items())
                 print(f"  {key:<{width}}  {value}")
         results[name] = figures
     # A run of some benchmarks keeps the last figures of the others (from out/results.json).

@@ -58,34 +58,47 @@ def _as_pg(command: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgresql():
-    """Yield the DATABASE_URL of a fresh, empty PostgreSQL database."""
+def postgresql(data_dir: Path | None = None):
+    """Yield the DATABASE_URL of a fresh, empty PostgreSQL database, or, with `data_dir`, of
+    the cluster kept there (created on first use, stopped cleanly and kept afterwards)."""
     bindir = _pg_bindir()
-    tmp = Path(tempfile.mkdtemp(prefix="paragraf-bench-pg-", dir="/tmp"))
-    tmp.chmod(0o755)
+    kept = data_dir is not None
+    if kept:
+        tmp = Path(data_dir)
+        tmp.mkdir(parents=True, exist_ok=True)
+        tmp.chmod(0o755)
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="paragraf-bench-pg-", dir="/tmp"))
+        tmp.chmod(0o755)
     data = tmp / "pg"
-    data.mkdir()
+    fresh = not (data / "PG_VERSION").exists()
+    if fresh:
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir()
     if os.geteuid() == 0:
         shutil.chown(data, PG_USER)
     port = free_port()
     try:
-        subprocess.run(
-            _as_pg(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        if fresh:
+            subprocess.run(
+                _as_pg(
+                    [
+                        str(bindir / "initdb"),
+                        "-D",
+                        str(data),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                check=True,
+                capture_output=True,
+            )
         options = f"-h 127.0.0.1 -p {port} -k {data} -F -c full_page_writes=off -c synchronous_commit=off"
+        if kept:  # room for the index builds of the 1M archive
+            options += " -c maintenance_work_mem=256MB -c max_wal_size=4GB"
         subprocess.run(
             _as_pg(
                 [
@@ -96,7 +109,7 @@ def postgresql():
                     str(data / "server.log"),
                     "-w",
                     "-t",
-                    "60",
+                    "120",
                     "start",
                     "-o",
                     options,
@@ -105,19 +118,32 @@ def postgresql():
             check=True,
             capture_output=True,
         )
-        subprocess.run(
-            _as_pg(
-                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "paragraf"]
-            ),
-            check=True,
-        )
+        if fresh:
+            subprocess.run(
+                _as_pg(
+                    [
+                        str(bindir / "createdb"),
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "-U",
+                        "postgres",
+                        "paragraf",
+                    ]
+                ),
+                check=True,
+            )
         yield f"postgres://postgres@127.0.0.1:{port}/paragraf"
     finally:
         subprocess.run(
-            _as_pg([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            _as_pg(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast" if kept else "immediate", "-w", "stop"]
+            ),
             capture_output=True,
         )
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not kept:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager

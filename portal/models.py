@@ -3,6 +3,7 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,8 +64,12 @@ class SearchEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_unique_object"),
         ]
-        # Created on PostgreSQL only (see migration 0001).
-        indexes = [GinIndex(fields=["search_vector"], name="search_entry_vector_gin")]
+        # Created on PostgreSQL only (migrations 0001, 0002). The B-tree is the newest-first
+        # order of `portal.search.newest_first`: a page of a common word is read from it.
+        indexes = [
+            GinIndex(fields=["search_vector"], name="search_entry_vector_gin"),
+            models.Index(F("date").desc(nulls_last=True), F("id").asc(), name="search_entry_newest"),
+        ]
 
     def __str__(self):
         return self.title
