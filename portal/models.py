@@ -88,6 +88,11 @@ class StoredPage(models.Model):
     language = models.CharField(_("language"), max_length=8)
     version = models.CharField(_("rendering version"), max_length=40)
     html = models.TextField(_("HTML"))
+    headers = models.JSONField(
+        _("headers"),
+        default=list,
+        help_text=_("The live page's response headers, as the middleware set them (for the WSGI fast path)."),
+    )
     masked_paragraphs = models.PositiveIntegerField(
         _("confidential paragraphs"), default=0, help_text=_("When rendered; served only while it holds.")
     )

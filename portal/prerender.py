@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
+import re
 from pathlib import Path
 
 import django
@@ -34,7 +36,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import transaction
+from django.core.handlers.base import BaseHandler
+from django.db import connections, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -93,13 +96,23 @@ def render_version() -> str:
 # --- Serving -------------------------------------------------------------------------------------
 
 
+# Marks the request the render makes through the whole stack for the live page's headers.
+PRERENDER_META = "paragraf.prerender"
+
+
+def _blocking_cookies() -> frozenset[str]:
+    """Cookies that make a page the reader's own: a session (a signed-in user, anything in a
+    session), a flash message."""
+    return frozenset({settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name})
+
+
 def request_may_use_stored_page(request: HttpRequest) -> bool:
     """The request's answer is the same for everyone with its language (see the module)."""
     return (
-        request.method in ("GET", "HEAD")
+        not request.META.get(PRERENDER_META)
+        and request.method in ("GET", "HEAD")
         and not request.META.get("QUERY_STRING")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and CookieStorage.cookie_name not in request.COOKIES
+        and not _blocking_cookies() & request.COOKIES.keys()
     )
 
 
@@ -118,24 +131,70 @@ def _count(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def stored_page_html(*, meeting_id: int, number: int, language: str) -> str | None:
-    """The stored page, if the protokoll is published, the page is of the current version and
-    no § or case of the protokoll has been made confidential since it was rendered (whatever
-    path the change took): one query."""
+def _stored_page_queryset(*, meeting_id, number, language, version) -> QuerySet:
     paragraphs, cases = _masked(OuterRef("meeting_id"))
-    return (
-        StoredPage.objects.filter(
-            meeting_id=meeting_id,
-            meeting__in=published_meetings().values("pk"),
-            number=number,
-            language=language,
-            version=render_version(),
-            masked_paragraphs=_count(paragraphs),
-            masked_cases=_count(cases),
-        )
-        .values_list("html", flat=True)
-        .first()
-    )
+    return StoredPage.objects.filter(
+        meeting_id=meeting_id,
+        meeting__in=published_meetings().values("pk"),
+        number=number,
+        language=language,
+        version=version,
+        masked_paragraphs=_count(paragraphs),
+        masked_cases=_count(cases),
+    ).values_list("html", "headers")[:1]
+
+
+# Stand-ins for the lookup's four values while its SQL is compiled (`_stored_page_sql`).
+_SENTINELS = {
+    "meeting_id": 987_654_301,
+    "number": 987_654_302,
+    "language": "\x01l",
+    "version": "\x01v",
+}
+
+
+@functools.cache
+def _stored_page_sql() -> tuple[str, list, dict[str, int]]:
+    """The lookup's SQL, compiled once a process from the queryset above (so from
+    `published_meetings()` as it stands), and where its four values go among the parameters."""
+    sql, params = _stored_page_queryset(**_SENTINELS).query.sql_with_params()
+    params = list(params)
+    slots = {name: params.index(value) for name, value in _SENTINELS.items()}
+    assert all(params.count(value) == 1 for value in _SENTINELS.values())
+    return sql, params, slots
+
+
+def stored_page_row(*, meeting_id: int, number: int, language: str) -> tuple[str, list] | None:
+    """(HTML, headers) of the stored page, if the protokoll is published, the page is of the
+    current version and no § or case of the protokoll has been made confidential since it was
+    rendered (whatever path the change took): one query, the queryset's SQL compiled once."""
+    sql, template, slots = _stored_page_sql()
+    params = list(template)
+    values = {"meeting_id": meeting_id, "number": number, "language": language, "version": render_version()}
+    for name, value in values.items():
+        params[slots[name]] = value
+    connection = connections[StoredPage.objects.db]
+    if connection.vendor == "postgresql":
+        # A server-side prepared statement: the plan is made once per connection, not per page.
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            row = cursor.fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    html, headers = row
+    return html, json.loads(headers) if isinstance(headers, (str, bytes)) else headers
+
+
+def stored_page_html(*, meeting_id: int, number: int, language: str) -> str | None:
+    row = stored_page_row(meeting_id=meeting_id, number=number, language=language)
+    return row[0] if row else None
 
 
 def stored_page_response(request: HttpRequest, *, meeting_id: int, number: int) -> HttpResponse | None:
@@ -151,7 +210,11 @@ def stored_page_missed(request: HttpRequest, *, meeting_id: int) -> None:
     """A reader who could have had a stored page got the live one (a new deploy, a lost task):
     enqueue the meeting's render, at most once per `MISS_REQUEUE_SECONDS`. Not with eager tasks
     (the embedded install and the tests): the reader would wait for the whole render."""
-    if settings.CELERY_TASK_ALWAYS_EAGER or not request_may_use_stored_page(request):
+    if (
+        settings.CELERY_TASK_ALWAYS_EAGER
+        or request.META.get(PRERENDER_META)
+        or not request_may_use_stored_page(request)
+    ):
         return
     if cache.add(f"stored-page-miss:{meeting_id}:{render_version()}", 1, MISS_REQUEUE_SECONDS):
         prerender_enqueue(meeting_id)
@@ -170,6 +233,27 @@ def _anonymous_request(path: str, language: str) -> HttpRequest:
     return request
 
 
+@functools.cache
+def _handler() -> BaseHandler:
+    handler = BaseHandler()
+    handler.load_middleware()
+    return handler
+
+
+def _live_headers(path: str, language: str, html: str) -> list[list[str]] | None:
+    """The headers the whole stack (every middleware) gives the live page at `path` for an
+    anonymous reader without cookies, for the WSGI fast path (`stored_pages_wsgi`); None,
+    logged, when the live page is not the one just rendered (then nothing is stored for the
+    language and readers get the live page)."""
+    request = RequestFactory().get(path, **{PRERENDER_META: True})
+    request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = language
+    response = _handler().get_response(request)
+    if response.status_code != 200 or response.cookies or response.content.decode() != html:
+        logger.error("Stored page %s (%s) differs from the live page: not stored", path, language)
+        return None
+    return [[name, value] for name, value in response.items() if name.lower() != "content-length"]
+
+
 def _languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
@@ -186,7 +270,7 @@ def prerender_meeting(*, meeting_id: int) -> dict:
     # Counted before rendering: a § masked meanwhile makes the count differ from the page's
     # state the safe way (the page is then not served), never the other.
     paragraphs, cases = _masked(meeting.pk)
-    masked_paragraphs, masked_cases = paragraphs.count(), cases.count()
+    masked = {"masked_paragraphs": paragraphs.count(), "masked_cases": cases.count()}
     pages: list[StoredPage] = []
     for language in _languages():
         with translation.override(language):
@@ -197,9 +281,10 @@ def prerender_meeting(*, meeting_id: int) -> dict:
                 protokoll_page_context(meeting=meeting, context=context),
                 request=_anonymous_request(path, language),
             )
-            pages.append(
-                StoredPage(meeting_id=meeting.pk, number=WHOLE_PROTOKOLL, language=language, html=html)
-            )
+            headers = _live_headers(path, language, html)
+            if headers is None:
+                continue
+            rendered = [(WHOLE_PROTOKOLL, html)]
             for row in context["all_paragraphs"]:
                 number = row["number"]
                 path = reverse("portal:paragraph", args=[meeting.pk, number])
@@ -208,23 +293,35 @@ def prerender_meeting(*, meeting_id: int) -> dict:
                     paragraph_page_context(context, number),
                     request=_anonymous_request(path, language),
                 )
-                pages.append(StoredPage(meeting_id=meeting.pk, number=number, language=language, html=html))
-    for page in pages:
-        page.version = version
-        page.masked_paragraphs, page.masked_cases = masked_paragraphs, masked_cases
-    numbers = {page.number for page in pages}
+                rendered.append((number, html))
+        pages += [
+            StoredPage(
+                meeting_id=meeting.pk,
+                number=number,
+                language=language,
+                version=version,
+                html=html,
+                headers=headers,
+                **masked,
+            )
+            for number, html in rendered
+        ]
+    keys = {(page.number, page.language) for page in pages}
     with transaction.atomic():
         # Locked, so that a change committed meanwhile (which deleted the rows) is seen: the
         # render then still stands for the state it read, and that change's own task follows.
         Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
-        removed, _detail = (
-            StoredPage.objects.filter(meeting_id=meeting.pk).exclude(number__in=numbers).delete()
-        )
+        stale = [
+            page.pk
+            for page in StoredPage.objects.filter(meeting_id=meeting.pk).only("number", "language")
+            if (page.number, page.language) not in keys
+        ]
+        removed, _detail = StoredPage.objects.filter(pk__in=stale).delete()
         StoredPage.objects.bulk_create(
             pages,
             update_conflicts=True,
             unique_fields=["meeting", "number", "language"],
-            update_fields=["version", "html", "masked_paragraphs", "masked_cases", "rendered_at"],
+            update_fields=["version", "html", "headers", "masked_paragraphs", "masked_cases", "rendered_at"],
         )
     return {"written": len(pages), "removed": removed}
 
@@ -300,3 +397,62 @@ def prerender_all() -> dict:
         removed += outcome["removed"]
     removed += StoredPage.objects.exclude(meeting__in=published_meetings().values("pk")).delete()[0]
     return {"written": written, "removed": removed}
+
+
+# --- The WSGI fast path --------------------------------------------------------------------------
+
+
+def stored_pages_wsgi(application):
+    """Wrap the WSGI application (config/wsgi.py) so that a reader who may have a stored page
+    (`request_may_use_stored_page`, read from the WSGI environ the same way) gets it without
+    Django's request handling: the lookup is the same one query through `published_meetings()`
+    (`stored_page_row`), the body is the stored page and the headers are those the whole
+    middleware stack gave the live page when it was stored (`_live_headers`). Anything else, a
+    miss or a database error, goes on to Django, which answers as it always does."""
+    from django.db import DatabaseError
+    from django.http.cookie import parse_cookie
+
+    def pattern(name: str, args: int) -> re.Pattern:
+        marker = "987654321"
+        path = reverse(name, args=[marker] * args)
+        return re.compile(re.escape(path).replace(marker, "([1-9][0-9]{0,17})"))
+
+    protokoll, paragraph = pattern("portal:protokoll", 1), pattern("portal:paragraph", 2)
+    supported = set(_languages())
+    blocking = _blocking_cookies()
+
+    def page_of(path: str) -> tuple[int, int] | None:
+        if match := protokoll.fullmatch(path):
+            return int(match[1]), WHOLE_PROTOKOLL
+        if match := paragraph.fullmatch(path):
+            return int(match[1]), int(match[2])
+        return None
+
+    def fast(environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        page = None
+        if method in ("GET", "HEAD") and not environ.get("QUERY_STRING"):
+            page = page_of(environ.get("PATH_INFO", ""))
+        if page is not None:
+            cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+            if not blocking & cookies.keys():
+                language = cookies.get(settings.LANGUAGE_COOKIE_NAME)
+                language = language if language in supported else settings.LANGUAGE_CODE
+                # Without Django's request signals (a health check query before every request):
+                # a broken connection raises here, is closed, and Django's handling takes over.
+                try:
+                    row = stored_page_row(meeting_id=page[0], number=page[1], language=language)
+                except DatabaseError:
+                    connections[StoredPage.objects.db].close()
+                    row = None
+                if row is not None:
+                    html, headers = row
+                    body = html.encode()
+                    start_response(
+                        "200 OK",
+                        [(name, value) for name, value in headers] + [("Content-Length", str(len(body)))],
+                    )
+                    return [b""] if method == "HEAD" else [body]
+        return application(environ, start_response)
+
+    return fast
