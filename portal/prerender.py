@@ -164,7 +164,9 @@ def _stored_page_sql() -> tuple[str, list, dict[str, int]]:
     return sql, params, slots
 
 
-def stored_page_row(*, meeting_id: int, number: int, language: str) -> tuple[str, list] | None:
+def stored_page_row(
+    *, meeting_id: int, number: int, language: str, prepared: bool = False
+) -> tuple[str, list] | None:
     """(HTML, headers) of the stored page, if the protokoll is published, the page is of the
     current version and no § or case of the protokoll has been made confidential since it was
     rendered (whatever path the change took): one query, the queryset's SQL compiled once."""
@@ -174,7 +176,7 @@ def stored_page_row(*, meeting_id: int, number: int, language: str) -> tuple[str
     for name, value in values.items():
         params[slots[name]] = value
     connection = connections[StoredPage.objects.db]
-    if connection.vendor == "postgresql":
+    if prepared and connection.vendor == "postgresql":
         # A server-side prepared statement: the plan is made once per connection, not per page.
         import psycopg
 
@@ -402,6 +404,34 @@ def prerender_all() -> dict:
 # --- The WSGI fast path --------------------------------------------------------------------------
 
 
+def _secure_and_allowed(environ) -> bool | None:
+    """Whether the request is over HTTPS, as Django decides it; None when Django would not
+    answer it with a page (a host not in ALLOWED_HOSTS, plain HTTP under SECURE_SSL_REDIRECT)."""
+    from django.core.exceptions import DisallowedHost
+    from django.core.handlers.wsgi import WSGIRequest
+
+    request = WSGIRequest(environ)
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None
+    secure = request.is_secure()
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    return secure
+
+
+def _hsts() -> str:
+    """The header SecurityMiddleware adds to a response over HTTPS (the stored headers were
+    captured over plain HTTP)."""
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return value
+
+
 def stored_pages_wsgi(application):
     """Wrap the WSGI application (config/wsgi.py) so that a reader who may have a stored page
     (`request_may_use_stored_page`, read from the WSGI environ the same way) gets it without
@@ -435,23 +465,26 @@ def stored_pages_wsgi(application):
             page = page_of(environ.get("PATH_INFO", ""))
         if page is not None:
             cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
-            if not blocking & cookies.keys():
+            secure = _secure_and_allowed(environ)
+            if secure is not None and not blocking & cookies.keys():
                 language = cookies.get(settings.LANGUAGE_COOKIE_NAME)
                 language = language if language in supported else settings.LANGUAGE_CODE
                 # Without Django's request signals (a health check query before every request):
                 # a broken connection raises here, is closed, and Django's handling takes over.
                 try:
-                    row = stored_page_row(meeting_id=page[0], number=page[1], language=language)
+                    row = stored_page_row(
+                        meeting_id=page[0], number=page[1], language=language, prepared=True
+                    )
                 except DatabaseError:
                     connections[StoredPage.objects.db].close()
                     row = None
                 if row is not None:
                     html, headers = row
                     body = html.encode()
-                    start_response(
-                        "200 OK",
-                        [(name, value) for name, value in headers] + [("Content-Length", str(len(body)))],
-                    )
+                    headers = [(name, value) for name, value in headers]
+                    if secure and settings.SECURE_HSTS_SECONDS:
+                        headers.append(("Strict-Transport-Security", _hsts()))
+                    start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
                     return [b""] if method == "HEAD" else [body]
         return application(environ, start_response)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -296,3 +297,61 @@ def test_a_page_of_another_rendering_version_is_not_served(client, published):
     StoredPage.objects.filter(meeting=published).update(version="an-older-deploy", html="OLD")
     response = client.get(reverse("portal:protokoll", args=[published.pk]))
     assert response.templates and "OLD" != response.content.decode()
+
+
+# --- The WSGI fast path (config/wsgi.py) --------------------------------------------------------------
+
+
+def _wsgi(path, **environ):
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from config.wsgi import application
+
+    request_environ = RequestFactory().get(path).environ
+    request_environ.update(environ)
+    answer = {}
+    # As Django's test client does: the test's transaction keeps its connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        response = application(
+            request_environ, lambda status, headers: answer.update(status=status, headers=headers)
+        )
+        body = b"".join(response)
+        if hasattr(response, "close"):
+            response.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return answer["status"], dict(answer["headers"]), body
+
+
+def test_the_wsgi_fast_path_answers_the_stored_page_with_the_headers_of_the_whole_stack(client, published):
+    for language in ("sv", "en"):
+        for url in pages_of(published):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            django_answer = client.get(url)
+            status, headers, body = _wsgi(url, HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}={language}")
+            assert status == "200 OK" and body == django_answer.content, url
+            assert headers == dict(django_answer.items()), url
+            assert "Set-Cookie" not in headers and headers["Content-Language"] == language
+
+
+def test_the_wsgi_fast_path_leaves_everyone_else_to_django(client, published):
+    url = reverse("portal:protokoll", args=[published.pk])
+    stored_html = stored(published).encode()
+    # Django answers these (a session, a flash message, a query string, a foreign host, HEAD).
+    for environ in (
+        {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}=x"},
+        {"HTTP_COOKIE": "messages=x"},
+    ):
+        status, headers, body = _wsgi(url, **environ)
+        assert status == "200 OK" and body == stored_html  # the live page, equal to the stored one
+    status, _headers, body = _wsgi(url, QUERY_STRING="a=1")
+    assert status == "200 OK" and body != stored_html and b"a%3D1" in body  # the language switch's next
+    status, _headers, _body = _wsgi(url, HTTP_HOST="evil.example")
+    assert status.startswith("400")
+    assert _wsgi(url, REQUEST_METHOD="HEAD")[2] == b""
+    Committee.objects.filter(pk=published.committee_id).update(is_active=False)
+    assert _wsgi(url)[0].startswith("404")
