@@ -252,13 +252,15 @@ def run() -> dict:
 
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import transaction
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)
     figures: dict = {"upload limit (pages of one handling)": settings.PARAGRAF_UPLOAD_MAX_PAGES}
 
     started = time.perf_counter()
-    kallelse = kallelse_meeting()
+    with transaction.atomic():  # one OParl refresh and one search reindex at the end, not one a row
+        kallelse = kallelse_meeting()
     figures["kallelse: built (handlingar made once, then kept) s"] = round(time.perf_counter() - started, 1)
     result, wall, rss = _run_child("kallelse", kallelse.pk)
     figures.update(
@@ -273,8 +275,9 @@ def run() -> dict:
     )
 
     started = time.perf_counter()
-    protokoll = protokoll_meeting()
-    protokoll_publish(protokoll)
+    with transaction.atomic():
+        protokoll = protokoll_meeting()
+        protokoll_publish(protokoll)
     figures["protokoll: built s"] = round(time.perf_counter() - started, 1)
     result, wall, rss = _run_child("protokoll", protokoll.pk)
     figures.update(
