@@ -23,11 +23,15 @@ Latencies are measured in-process with Django's test client (100 requests each, 
 meetings / committee-years / search words, after a warm-up), so they are the server's time
 without the network. "queries" is the most SQL queries one request made: the protokoll page
 and the list must not grow with the archive (also proven by tests with
-`django_assert_max_num_queries`). The gunicorn figures come from `wrk -t2 -c8 -d30s` on
-127.0.0.1 against 2 sync workers; the static file is the same HTML served from memory by the
-same gunicorn (benchmarks/static_wsgi.py), the ceiling for a Python server on this machine.
-The first gunicorn figure renders every request (page cache off); the second is the site as
-configured, where anonymous readers get the page from the 60 s page cache (portal/caching.py).
+`django_assert_max_num_queries`). The gunicorn figures (benchmarks/portal_throughput.py) come
+from `wrk -t2 -c8` on 127.0.0.1 against 2 sync workers, all with the anonymous page cache off,
+in one run: the static file is the same HTML served from memory by the same gunicorn
+(benchmarks/static_wsgi.py, measured before and after and averaged), the ceiling for a Python
+server on this machine; the stored page is what an anonymous reader gets (portal/prerender.py,
+served by the WSGI fast path of portal/prerender_wsgi.py after one prepared lookup); the live
+page is rendered per request (a reader with a session). Targets: stored page ≥ 0.5 of the
+static file's requests/s and its p99 under 50 ms. The figures depend on what else the machine
+is doing (the load average at the start is written above).
 """
 
 SEARCH_P95_TARGET_MS = 100
