@@ -75,8 +75,9 @@ def _django_setup() -> None:
 # --- The handlingar ---------------------------------------------------------------------------
 
 
-def document_plan() -> list[tuple[int, int]]:
-    """(item number, pages) per handling: 0-3 handlingar per item, 1-40 pages each, 400 in all.
+def document_plan(total_pages: int = TOTAL_PAGES) -> list[tuple[int, int]]:
+    """(item number, pages) per handling: 0-3 handlingar per item, 1-40 pages each, 400 in all
+    (`total_pages`: the same mix scaled to another size; bench_largest.py makes 2,000).
 
     The first two items (upprop, dagordning) have none, as in the seed; the rest is a fixed
     pseudo-random mix, so every run compiles the same kallelse.
@@ -89,9 +90,9 @@ def document_plan() -> list[tuple[int, int]]:
     total = sum(pages for _, pages in plan)
     # Scale to exactly TOTAL_PAGES, keeping every handling at least one page.
     for entry in plan:
-        entry[1] = max(1, round(entry[1] * TOTAL_PAGES / total))
-    plan[-1][1] += TOTAL_PAGES - sum(pages for _, pages in plan)
-    assert plan[-1][1] >= 1 and sum(pages for _, pages in plan) == TOTAL_PAGES
+        entry[1] = max(1, round(entry[1] * total_pages / total))
+    plan[-1][1] += total_pages - sum(pages for _, pages in plan)
+    assert plan[-1][1] >= 1 and sum(pages for _, pages in plan) == total_pages
     return [tuple(entry) for entry in plan]
 
 
@@ -131,13 +132,13 @@ def _handling_html(number: int, pages: int) -> str:
     return f"<html lang='sv'>{head}<body>{''.join(sections)}</body></html>"
 
 
-def handlingar_files() -> list[Path]:
+def handlingar_files(plan: list[tuple[int, int]] | None = None) -> list[Path]:
     """The plan's PDFs, made once and cached in benchmarks/out/kallelse-handlingar/."""
     from weasyprint import HTML
 
     HANDLINGAR.mkdir(parents=True, exist_ok=True)
     files = []
-    for number, (_item, pages) in enumerate(document_plan(), start=1):
+    for number, (_item, pages) in enumerate(plan or document_plan(), start=1):
         path = HANDLINGAR / f"v{GENERATOR_VERSION}-handling-{number:02d}-{pages}p.pdf"
         if not path.exists():
             partial = path.with_suffix(".part")
@@ -150,7 +151,13 @@ def handlingar_files() -> list[Path]:
 # --- The meeting --------------------------------------------------------------------------------
 
 
-def build_meeting(files: list[Path]):
+def build_meeting(
+    files: list[Path],
+    *,
+    plan: list[tuple[int, int]] | None = None,
+    short_name: str = COMMITTEE_SHORT_NAME,
+    case_year: int = 2022,
+):
     """A committee with 45 people summoned and a meeting with 25 items and the handlingar attached
     (through the upload service, as a secretary would). Reused if it exists."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -166,10 +173,10 @@ def build_meeting(files: list[Path]):
     )
     committee, created = Committee.objects.get_or_create(
         organisation=organisation,
-        short_name=COMMITTEE_SHORT_NAME,
+        short_name=short_name,
         defaults={
-            "name": "Nämnd för benchmark och prestanda",
-            "slug": "bench",
+            "name": f"Nämnd för benchmark och prestanda ({short_name})",
+            "slug": short_name.lower(),
             "kind": Committee.Kind.COMMITTEE,
         },
     )
@@ -207,7 +214,11 @@ def build_meeting(files: list[Path]):
     items = []
     for number in range(1, ITEMS + 1):
         case = Case.objects.create(
-            organisation=organisation, prefix="RJL", year=2022, serial=2000 + number, title=f"Ärende {number}"
+            organisation=organisation,
+            prefix="RJL",
+            year=case_year,
+            serial=2000 + number,
+            title=f"Ärende {number}",
         )
         items.append(
             AgendaItem.objects.create(
@@ -218,7 +229,8 @@ def build_meeting(files: list[Path]):
                 case=case if number > 2 else None,
             )
         )
-    for number, ((item_number, _pages), path) in enumerate(zip(document_plan(), files, strict=True), start=1):
+    plan = plan or document_plan()
+    for number, ((item_number, _pages), path) in enumerate(zip(plan, files, strict=True), start=1):
         document = document_upload(
             uploaded_file=SimpleUploadedFile(path.name, path.read_bytes(), content_type="application/pdf"),
             title=f"Tjänsteskrivelse {number}",

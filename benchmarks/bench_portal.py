@@ -35,11 +35,14 @@ reads the most rows per hit found), rare ones (1–100 hits, ranked) and the ten
 earlier runs. "Unchanged from 100k" is read as a p95 at 1M at most 25 % (or 10 ms) above
 the one at 100k, on a shared two-core machine. The index build times are of the generation
 (CREATE INDEX after the COPY, maintenance_work_mem 256 MB). The gunicorn figures (100k
-archive) come from `wrk -t2 -c8 -d30s` on
-127.0.0.1 against 2 sync workers; the static file is the same HTML served from memory by the
-same gunicorn (benchmarks/static_wsgi.py), the ceiling for a Python server on this machine.
-The first gunicorn figure renders every request (page cache off); the second is the site as
-configured, where anonymous readers get the page from the 60 s page cache (portal/caching.py).
+archive, benchmarks/portal_throughput.py) come from `wrk -t2 -c8` on
+127.0.0.1 against 2 sync workers, all with the anonymous page cache off, in one run: the static
+file is the same HTML served from memory by the same gunicorn (benchmarks/static_wsgi.py,
+measured before and after and averaged), the ceiling for a Python server on this machine; the
+stored page is what an anonymous reader gets (portal/prerender.py, served by the WSGI fast path
+of portal/prerender_wsgi.py after one prepared lookup); the live page is rendered per request
+(a reader with a session). Targets: stored page >= 0.5 of the static file's requests/s and its
+p99 under 50 ms.
 """
 
 SEARCH_P95_TARGET_MS = 100

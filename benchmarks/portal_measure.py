@@ -16,7 +16,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +31,6 @@ import django  # noqa: E402
 
 django.setup()
 
-import services  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -287,38 +285,15 @@ def main() -> None:
 
 
 def gunicorn_figures() -> dict:
-    figures = {}
-    # Throughput of the protokoll page under gunicorn (2 workers) against the same bytes served
-    # as a static file by the same gunicorn.
+    # Throughput of the protokoll page under gunicorn (2 workers), page cache off: the stored
+    # page and the live render against the same bytes served as a static file, in one run.
+    from portal_throughput import protokoll_throughput
+
     from portal.published import published_meetings
 
     first = published_meetings().filter(committee__slug="arkiv-01").order_by("start")
-    pk = first.values_list("pk", flat=True)[0]
-    path = reverse("portal:protokoll", args=[pk])
-    html = Client().get(path).content
-    static_file = Path(tempfile.mkdtemp()) / "protokoll.html"
-    static_file.write_bytes(html)
-    env = {**os.environ, "PARAGRAF_BENCH_STATIC_FILE": str(static_file)}
-    env.pop("DJANGO_DEBUG", None)
     seconds = int(os.environ.get("PARAGRAF_BENCH_WRK_SECONDS", "30"))
-    with services.gunicorn("config.wsgi:application", env=env) as base:
-        dynamic = services.wrk(base + path, seconds=seconds, connections=8)
-    with services.gunicorn(
-        "config.wsgi:application", env={**env, "PARAGRAF_PUBLIC_CACHE_SECONDS": "60"}
-    ) as base:
-        cached = services.wrk(base + path, seconds=seconds, connections=8)
-    with services.gunicorn("static_wsgi:app", env={**env, "PYTHONPATH": str(HERE)}) as base:
-        static = services.wrk(base + "/", seconds=seconds, connections=8)
-    figures["gunicorn (2 workers), wrk 30 s: protokoll page req/s"] = dynamic["requests_per_s"]
-    figures["gunicorn: protokoll page p50 / p99 ms"] = f"{dynamic['p50_ms']} / {dynamic['p99_ms']}"
-    figures["gunicorn: protokoll page errors"] = dynamic["errors"]
-    figures["same page as a static file req/s"] = static["requests_per_s"]
-    figures["protokoll page / static file"] = round(dynamic["requests_per_s"] / static["requests_per_s"], 3)
-    figures["with the anonymous page cache (60 s): req/s"] = cached["requests_per_s"]
-    figures["with the page cache: p50 / p99 ms"] = f"{cached['p50_ms']} / {cached['p99_ms']}"
-    ratio = cached["requests_per_s"] / static["requests_per_s"]
-    figures["with the page cache / static file"] = round(ratio, 3)
-    return figures
+    return protokoll_throughput(first.values_list("pk", flat=True)[0], seconds=seconds)
 
 
 if __name__ == "__main__":

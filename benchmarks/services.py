@@ -193,11 +193,22 @@ def gunicorn(app: str, *, env: dict, workers: int = 2, threads: int = 0):
         Path(log.name).unlink(missing_ok=True)
 
 
-def wrk(url: str, *, seconds: int = 30, connections: int = 16, threads: int = 2, script: str | None = None):
-    """Run wrk against `url`; return requests/s, latency p50/p95 (ms), requests and errors."""
+def wrk(
+    url: str,
+    *,
+    seconds: int = 30,
+    connections: int = 16,
+    threads: int = 2,
+    script: str | None = None,
+    headers: dict | None = None,
+):
+    """Run wrk against `url` (with `headers` on every request); return requests/s, latency
+    p50/p95 (ms), requests and errors."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if script:
         command[1:1] = ["-s", script]
+    for name, value in (headers or {}).items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     figures = {
         "requests_per_s": None,

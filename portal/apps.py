@@ -7,6 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Public portal")
 
     def ready(self):
-        from . import checks, signals  # noqa: F401 - checks registers portal.W001 (pdftotext)
+        from . import checks, prerender_signals, signals  # noqa: F401 - checks registers portal.W001
 
         signals.connect()
+        prerender_signals.connect()

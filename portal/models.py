@@ -73,3 +73,47 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class StoredPage(models.Model):
+    """The public HTML of a published protokoll page (`number` 0) or of one of its § permalinks
+    (`number` n), in one language, rendered once by `portal.prerender` when the protokoll is
+    published and again after each change that can alter it. Served to anonymous readers by one
+    lookup that goes through `portal.published.published_meetings()`, so a row is never served
+    for a protokoll that is no longer public. `version` names the templates, translations and
+    static files it was rendered with; a row of another version is not served."""
+
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("meeting"),
+    )
+    number = models.PositiveIntegerField(_("paragraph number"), help_text=_("0: the whole protokoll."))
+    language = models.CharField(_("language"), max_length=8)
+    version = models.CharField(_("rendering version"), max_length=40)
+    html = models.TextField(_("HTML"))
+    headers = models.JSONField(
+        _("headers"),
+        default=list,
+        help_text=_("The live page's response headers, as the middleware set them (for the WSGI fast path)."),
+    )
+    masked_paragraphs = models.PositiveIntegerField(
+        _("confidential paragraphs"), default=0, help_text=_("When rendered; served only while it holds.")
+    )
+    masked_cases = models.PositiveIntegerField(
+        _("open paragraphs of a confidential case"),
+        default=0,
+        help_text=_("When rendered; served only while it holds."),
+    )
+    rendered_at = models.DateTimeField(_("rendered"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stored public page")
+        verbose_name_plural = _("stored public pages")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number", "language"], name="stored_page_unique_page"),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id} § {self.number} ({self.language})"

@@ -103,6 +103,33 @@ def protokoll_public_context(*, meeting: Meeting, number: int | None = None) -> 
     }
 
 
+def protokoll_page_context(*, meeting: Meeting, context: dict | None = None) -> dict:
+    """The context of the public protokoll page (templates/portal/protokoll.html): the public
+    content (`context`, if the caller built it already) and whether the open §§ have a vote
+    record to offer as CSV."""
+    if context is None:
+        context = protokoll_public_context(meeting=meeting)
+    return {**context, "has_vote_record": _has_vote_record(context)}
+
+
+def _has_vote_record(context: dict) -> bool:
+    return any(
+        row.get("votes") or row.get("reservations") or row.get("disqualifications")
+        for row in context["all_paragraphs"]
+        if not row["hidden"]
+    )
+
+
+def paragraph_page_context(context: dict, number: int) -> dict | None:
+    """The context of one § permalink (templates/portal/paragraph.html) from the context of
+    the whole protokoll (`protokoll_public_context` without `number`); None when the
+    protokoll has no § with that number."""
+    rows = [row for row in context["all_paragraphs"] if row["number"] == number]
+    if not rows:
+        return None
+    return {**context, "paragraphs": rows, "p": rows[0]}
+
+
 # --- The protokoll as a PDF ---------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from meetings.models import AgendaItemDocument, Meeting
 
 from ..caching import public_cache
 from ..filters import ProtokollFilter
+from ..prerender import WHOLE_PROTOKOLL, stored_page_missed, stored_page_response
 from ..published import (
     calendar_meetings,
     current_anslag,
@@ -44,7 +45,12 @@ from ..published import (
     published_meetings,
     upcoming_meetings,
 )
-from ..services import protokoll_public_context, protokoll_public_file
+from ..services import (
+    paragraph_page_context,
+    protokoll_page_context,
+    protokoll_public_context,
+    protokoll_public_file,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -165,28 +171,36 @@ def _published_meeting(pk: int):
     return get_object_or_404(published_meetings().select_related("committee__organisation"), pk=pk)
 
 
-@public_cache
 def protokoll(request: HttpRequest, pk: int) -> HttpResponse:
-    """A justerat protokoll as an accessible page; confidential paragraphs masked."""
-    meeting = _published_meeting(pk)
-    context = protokoll_public_context(meeting=meeting)
-    # The open §§' votes, reservationer and jäv as CSV, offered when there are any.
-    context["has_vote_record"] = any(
-        row.get("votes") or row.get("reservations") or row.get("disqualifications")
-        for row in context["all_paragraphs"]
-        if not row["hidden"]
-    )
-    return render(request, "portal/protokoll.html", context)
+    """A justerat protokoll as an accessible page; confidential paragraphs masked. Anonymous
+    readers get the page stored when it was published (portal/prerender.py)."""
+    stored = stored_page_response(request, meeting_id=pk, number=WHOLE_PROTOKOLL)
+    return stored if stored is not None else _protokoll_live(request, pk)
 
 
 @public_cache
-def paragraph(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    """One § of a justerat protokoll (the permalink of the §)."""
+def _protokoll_live(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _published_meeting(pk)
-    context = protokoll_public_context(meeting=meeting, number=number)
-    if not context["paragraphs"]:
+    response = render(request, "portal/protokoll.html", protokoll_page_context(meeting=meeting))
+    stored_page_missed(request, meeting_id=meeting.pk)
+    return response
+
+
+def paragraph(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One § of a justerat protokoll (the permalink of the §); stored like the protokoll page."""
+    stored = stored_page_response(request, meeting_id=pk, number=number) if number else None
+    return stored if stored is not None else _paragraph_live(request, pk, number)
+
+
+@public_cache
+def _paragraph_live(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    meeting = _published_meeting(pk)
+    context = paragraph_page_context(protokoll_public_context(meeting=meeting), number)
+    if context is None:
         raise Http404
-    return render(request, "portal/paragraph.html", {**context, "p": context["paragraphs"][0]})
+    response = render(request, "portal/paragraph.html", context)
+    stored_page_missed(request, meeting_id=meeting.pk)
+    return response
 
 
 def _filename(meeting, stem: str) -> str:
