@@ -31,6 +31,8 @@ urlpatterns = [
     ),
     path("justera/<int:signature_pk>/", views.justering_sign, name="justering"),
     path("verifiera/", views.verify, name="verify"),
+    path("signering/ocsp/", views.signing_ocsp, name="signing_ocsp"),
+    path("signering/ca.crl", views.signing_crl, name="signing_crl"),
     path(
         "konto/logga-in/",
         auth_views.LoginView.as_view(

@@ -192,8 +192,7 @@ def protokoll_sign(*, signature: Signature, user, password: str) -> Signature:
             _("You have already signed this protokoll."), code=SigningRefusal.ALREADY_SIGNED
         )
     justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
-    if signing.signing_ca_exists():
-        signing.person_certificate_issue(person=signature.person)
+    # The backend issues a certificate for this signature alone, from the assurance.
     assurance = signing.Assurance.local_password(user=user, name=signature.person.full_name)
     justering_apply_signature(
         justering=justering,
@@ -235,10 +234,11 @@ def protokoll_bestyrk(*, signature: Signature, user, password: str) -> list[Rend
         )
     if not user.check_password(password or ""):
         raise ValidationError(_("The password is not correct."), code=SigningRefusal.WRONG_PASSWORD)
-    if signing.signing_ca_exists():
-        signing.person_certificate_issue(person=signature.person)
+    assurance = signing.Assurance.local_password(user=user, name=signature.person.full_name)
     return [
-        protokollsutdrag_personal_bestyrkande(paragraph=paragraph, person=signature.person)
+        protokollsutdrag_personal_bestyrkande(
+            paragraph=paragraph, person=signature.person, assurance=assurance
+        )
         for paragraph in meeting.paragraphs.order_by("order", "number")
     ]
 
@@ -305,6 +305,7 @@ def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: 
         first=not state.signed,
         reason=_("Omedelbar justering of %(paragraph)s as %(role)s")
         % {"paragraph": paragraph.label, "role": signature.get_role_display()},
+        assurance=signing.Assurance.local_password(user=user, name=signature.person.full_name),
     )
     state.signed.add(signature.pk)
     if state.complete:

@@ -38,18 +38,22 @@ attributed to the person it names: such a signature does not hold.
 from meetings.signing.assurance import LOCAL_PASSWORD_LEVEL, Assurance
 from meetings.signing.certificates import (
     ACCOUNT_PREFIX,
+    SIGNATURE_CERTIFICATE_LIFETIME,
     SigningError,
     account_identifier,
+    certificate_assurance,
     person_certificate_current,
     person_certificate_issue,
     person_certificates_revoke,
     seal_certificate_issue,
     seal_name,
+    signature_certificate_issue,
     signing_ca_certificate,
     signing_ca_create,
     signing_ca_exists,
     signing_dir,
 )
+from meetings.signing.longterm import tsa_configured
 from meetings.signing.pdf_signatures import (
     STAMP_FONT,
     LocalCertificateBackend,
@@ -57,6 +61,7 @@ from meetings.signing.pdf_signatures import (
     SignerBackend,
     SigningKey,
     pdf_add_signature_fields,
+    pdf_archive_timestamp,
     pdf_seal,
     pdf_sign,
     signer_backend,
@@ -72,6 +77,11 @@ from meetings.signing.verification import (
 
 __all__ = [
     "ACCOUNT_PREFIX",
+    "SIGNATURE_CERTIFICATE_LIFETIME",
+    "certificate_assurance",
+    "pdf_archive_timestamp",
+    "signature_certificate_issue",
+    "tsa_configured",
     "BYTE_RANGE",
     "STAMP_FONT",
     "LocalCertificateBackend",

@@ -4,7 +4,7 @@ justering and protokoll pages (`justering`), and the public verification of a si
 
 from .justering import immediate_justering, justering_sign, protokoll_pdf, protokollsutdrag_pdf
 from .members import absence, document_download, home, kallelse_pdf, meeting_detail
-from .verify import verify
+from .verify import signing_crl, signing_ocsp, verify
 
 __all__ = [
     "absence",
@@ -16,5 +16,7 @@ __all__ = [
     "meeting_detail",
     "protokoll_pdf",
     "protokollsutdrag_pdf",
+    "signing_crl",
+    "signing_ocsp",
     "verify",
 ]
