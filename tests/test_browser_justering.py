@@ -143,9 +143,7 @@ def test_secretary_sends_for_justering_and_the_justerare_and_the_ordforande_sign
         page.wait_for_selector("#to-sign")
         page.click("#to-sign a")
         page.wait_for_url(f"{live_server.url}/justera/*/")
-        page.wait_for_selector(
-            "#protokoll-pdf"
-        )  # the click commits the navigation; the page may still be loading
+        page.wait_for_selector("#protokoll-pdf")  # the click commits the navigation; the page may still be loading
         if user == kerstin:  # a slip of the finger first: nothing is signed
             page.fill("#id_password", "fel")
             page.click("button[name=sign]")
