@@ -19,7 +19,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from meetings import signing
 from meetings.justering.services import protokoll_sign
@@ -78,9 +78,11 @@ def test_a_justerat_protokoll_is_pades_b_lta_with_timestamps_from_the_real_tsa(c
     path = tmp_path / "justerat.pdf"
     path.write_bytes(pdf)
     out = subprocess.run([pdfsig, str(path)], capture_output=True, text=True).stdout
-    assert out.count("Signature Validation: Signature is Valid.") == len(cast.signers) + 1, out
-    assert out.count("ETSI.RFC3161") == 1, out
+    # (poppler 22 lists the document timestamp as a fifth signature of type "unknown": it does
+    # not validate RFC 3161 document timestamps; pyHanko above does.)
+    assert out.count("Signature Validation: Signature is Valid.") == len(cast.signers), out
     assert out.count("ETSI.CAdES.detached") == len(cast.signers), out
+    assert f"Signature #{len(cast.signers) + 1}:" in out
 
     # /verifiera/ and verify_pdf say the level, the timestamp and the authentication.
     response = upload(client, pdf)
@@ -93,6 +95,11 @@ def test_a_justerat_protokoll_is_pades_b_lta_with_timestamps_from_the_real_tsa(c
     text = stdout.getvalue()
     assert text.count("PAdES B-LTA") == len(cast.signers)
     assert f"assurance {signing.LOCAL_PASSWORD_LEVEL} at paragraf" in text
+    # And as at a time after the certificates expired.
+    stdout = io.StringIO()
+    later = timezone.now() + dt.timedelta(days=400)
+    call_command("verify_pdf", str(path), "--at", later.isoformat(), stdout=stdout)
+    assert stdout.getvalue().count("PAdES B-LTA") == len(cast.signers)
 
 
 def test_each_signature_has_its_own_short_lived_certificate_carrying_the_assurance_and_no_kept_key(cast, tsa):
@@ -153,9 +160,11 @@ def test_without_a_tsa_signatures_are_b_b_and_verification_says_so(cast, setting
     assert 'data-level="B-B"' in html
     # After the certificates expired: checked at the signer's own claim of the time, and said so.
     later = timezone.now() + dt.timedelta(days=2)
-    for report in signing.pdf_verify(pdf, moment=later):
+    with translation.override("en"):
+        reports = signing.pdf_verify(pdf, moment=later)
+    for report in reports:
         assert report.ok
-        assert any("own claim" in note for note in report.notes)
+        assert any("the certificate was checked at that time" in note for note in report.notes)
 
 
 def test_a_sealed_document_is_b_lta_at_once(signing_ca, tsa):
