@@ -18,9 +18,10 @@ these certificates, each recorded in the registry `SigningCertificate`:
   assurance. Certificates of the person issued to another login are revoked first;
 - a person's long-lived certificate (only for callers that pass no assurance), naming the
   person (CN) and carrying the login it was issued to (UID "paragraf-user-<user id>"). It is
-  issued only for the login linked to the person at issue time and never reused after a relink: `person_certificate_issue` revokes it and issues
-  a new one when the person's login has changed, and `person_certificates_revoke` (called
-  when an identity administrator changes a person's login) revokes every current one;
+  issued only for the login linked to the person at issue time and never reused after a
+  relink: `person_certificate_issue` revokes it and issues a new one when the person's login
+  has changed, and `person_certificates_revoke` (called when an identity administrator
+  changes a person's login) revokes every current one, per-signature ones included;
 - the organisation's e-sigill (CN "<organisation> — e-sigill"), with which the server
   certifies what it certifies on its own (`pdf_seal`): protokollsutdrag made on demand and the
   masked public version of a protokoll.
