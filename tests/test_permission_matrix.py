@@ -206,6 +206,9 @@ RULES: list[tuple[str, object]] = [
     ("oparl:*", PUBLIC),
     ("portal:*", PUBLIC),
     ("meetings:verify", PUBLIC),
+    # The signing CA's OCSP responder (a GET says what it is; POST answers) and its CRL.
+    ("meetings:signing_ocsp", PUBLIC),
+    ("meetings:signing_crl", PUBLIC),
     # The language link sets its cookie and sends everyone back (to / without a `next`).
     ("language", access(others=REDIRECT)),
     # Logging in and two-step verification.

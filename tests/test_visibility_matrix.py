@@ -461,6 +461,8 @@ PAGES: dict[str, Callable[[dict], list[Cell]] | str] = {
     "meetings:immediate_justering": _immediate_pages,
     "meetings:justering": _signing_pages,
     "meetings:verify": lambda w: _public_pages(w, "meetings:verify"),
+    "meetings:signing_ocsp": lambda w: _public_pages(w, "meetings:signing_ocsp"),
+    "meetings:signing_crl": lambda w: _public_pages(w, "meetings:signing_crl"),
     "meetings:login": _login_page,
     "meetings:logout": "POST only; it signs out whoever posts it",
     "attendance:sheet": _sheet_pages,
