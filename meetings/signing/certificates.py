@@ -96,6 +96,22 @@ def _ca_paths() -> tuple[Path, Path]:
     return signing_dir() / "ca.key.pem", signing_dir() / "ca.cert.pem"
 
 
+_ca_key_cache: dict = {}
+
+
+def _ca_key():
+    """The CA's private key, decrypted once per process and file version (decrypting it costs
+    a few hundred milliseconds, and every signature now needs it: its certificate and the OCSP
+    answer embedded after it)."""
+    key_path, _cert_path = _ca_paths()
+    stat = key_path.stat()
+    marker = (str(key_path), stat.st_mtime_ns, stat.st_size)
+    if _ca_key_cache.get("marker") != marker:
+        _ca_key_cache["key"] = serialization.load_pem_private_key(key_path.read_bytes(), _passphrase())
+        _ca_key_cache["marker"] = marker
+    return _ca_key_cache["key"]
+
+
 def signing_ca_exists() -> bool:
     return all(path.exists() for path in _ca_paths())
 
@@ -216,8 +232,8 @@ def _issue(
     never written down (a certificate per signature): `(cert, key)`."""
     if not signing_ca_exists():
         raise SigningError(_("There is no signing CA yet: run manage.py signing_setup."))
-    ca_key_path, ca_cert_path = _ca_paths()
-    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), _passphrase())
+    _ca_key_path, ca_cert_path = _ca_paths()
+    ca_key = _ca_key()
     ca_cert = x509.load_pem_x509_certificate(ca_cert_path.read_bytes())
     organisation_name = ca_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
     subject = x509.Name(

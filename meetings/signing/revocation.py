@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from meetings.models import SigningCertificate
-from meetings.signing.certificates import _ca_paths, _passphrase
+from meetings.signing.certificates import _ca_key, _ca_paths
 
 # How long an answer may be relied on before asking again.
 OCSP_VALIDITY = dt.timedelta(days=1)
@@ -28,9 +28,8 @@ CRL_VALIDITY = dt.timedelta(days=1)
 
 
 def _ca() -> tuple[x509.Certificate, object]:
-    key_path, cert_path = _ca_paths()
-    key = serialization.load_pem_private_key(key_path.read_bytes(), _passphrase())
-    return x509.load_pem_x509_certificate(cert_path.read_bytes()), key
+    _key_path, cert_path = _ca_paths()
+    return x509.load_pem_x509_certificate(cert_path.read_bytes()), _ca_key()
 
 
 def build_ocsp_response(
