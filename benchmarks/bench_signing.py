@@ -8,8 +8,9 @@ Bilaga 1), rendered by `meetings.protokoll.document.protokoll_render`, with four
 pre-created as at freezing. Each signature is `meetings.signing.pdf_sign` with the configured
 backend (the organisation's CA, a certificate issued for that signature from the signer's
 assurance, PAdES, an incremental update): the same call `protokoll_sign` makes. Without a
-timestamp authority (PARAGRAF_TSA_URL unset), so PAdES B-B: a TSA's answer time comes on top. The CA and the certificates are made
-in a temporary signing directory, so the development keys are never touched.
+timestamp authority (PARAGRAF_TSA_URL unset), so PAdES B-B: a TSA's answer time comes on top.
+The CA and the certificates are made in a temporary signing directory, so the development keys
+are never touched.
 
 Run alone with `.venv/bin/python benchmarks/bench_signing.py`, or through benchmarks/run.py.
 """
