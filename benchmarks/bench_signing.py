@@ -6,9 +6,11 @@ Targets (issue 4): one signature under 300 ms; validating a protokoll with four 
 The document is the real demo protokoll of Kommunalt forum 2024-10-11 (14 pages, 65-person
 Bilaga 1), rendered by `meetings.protokoll.document.protokoll_render`, with four empty signature fields
 pre-created as at freezing. Each signature is `meetings.signing.pdf_sign` with the configured
-backend (the organisation's CA, the person's certificate, PAdES, an incremental update): the
-same call `protokoll_sign` makes, without the database. The CA and the certificates are made
-in a temporary signing directory, so the development keys are never touched.
+backend (the organisation's CA, a certificate issued for that signature from the signer's
+assurance, PAdES, an incremental update): the same call `protokoll_sign` makes. Without a
+timestamp authority (PARAGRAF_TSA_URL unset), so PAdES B-B: a TSA's answer time comes on top.
+The CA and the certificates are made in a temporary signing directory, so the development keys
+are never touched.
 
 Run alone with `.venv/bin/python benchmarks/bench_signing.py`, or through benchmarks/run.py.
 """
@@ -129,6 +131,8 @@ def run() -> dict:
                     reason="Justering",
                     location=organisation,
                     certify=index == 0,
+                    # As protokoll_sign: a certificate for this signature alone (issue 16).
+                    assurance=signing.Assurance.local_password(user=person.user, name=person.full_name),
                 )
                 timings.append(time.perf_counter() - begin)
             return pdf, timings

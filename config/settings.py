@@ -340,6 +340,14 @@ PARAGRAF_SIGNING_TRUST_ROOTS = env_list("PARAGRAF_SIGNING_TRUST_ROOTS")
 PARAGRAF_SIGNER_BACKEND = os.environ.get(
     "PARAGRAF_SIGNER_BACKEND", "meetings.signing.pdf_signatures.LocalCertificateBackend"
 )
+# The RFC 3161 timestamp authority of every signature (docs/signing.md, "Timestamps and
+# long-term validation"). Unset: signatures are PAdES B-B and /verifiera/ says so. With it each
+# signature is timestamped and its validation data embedded (B-LT), and a document whose last
+# signer is done gets a document timestamp (B-LTA). The TSA's root certificates (PEM files) are
+# PARAGRAF_TSA_TRUST_ROOTS, trusted for timestamps only.
+PARAGRAF_TSA_URL = os.environ.get("PARAGRAF_TSA_URL", "")
+PARAGRAF_TSA_TIMEOUT = int(os.environ.get("PARAGRAF_TSA_TIMEOUT", "10"))
+PARAGRAF_TSA_TRUST_ROOTS = env_list("PARAGRAF_TSA_TRUST_ROOTS")
 # The address the site is served at, for every link in an e-mail (kallelse, justering, absence,
 # password reset, login invitation): env SITE_URL (`make demo` sets it from HOST and PORT), or the
 # older PARAGRAF_BASE_URL.

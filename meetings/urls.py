@@ -52,6 +52,8 @@ urlpatterns = [
         name="external_justering_finish",
     ),
     path("verifiera/", views.verify, name="verify"),
+    path("signering/ocsp/", views.signing_ocsp, name="signing_ocsp"),
+    path("signering/ca.crl", views.signing_crl, name="signing_crl"),
     path(
         "konto/logga-in/",
         LoginView.as_view(),

@@ -22,6 +22,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
+# The test PKI's timestamp authority and OCSP responder (tests/fixtures_pki.py).
+pytest_plugins = ["tests.fixtures_pki"]
+
 # Playwright's sync API keeps an asyncio loop in the main thread; without this,
 # Django refuses ORM calls made by the test while a browser is open.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

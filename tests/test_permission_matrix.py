@@ -215,6 +215,9 @@ RULES: list[tuple[str, object]] = [
     ("alerts:confirm", access(others=Expect(400))),
     ("alerts:unsubscribe", access(others=Expect(400))),
     ("alerts:*", PUBLIC),
+    # The signing CA's OCSP responder (a GET says what it is; POST answers) and its CRL.
+    ("meetings:signing_ocsp", PUBLIC),
+    ("meetings:signing_crl", PUBLIC),
     # The language link sets its cookie and sends everyone back (to / without a `next`).
     ("language", access(others=REDIRECT)),
     # Logging in and two-step verification.

@@ -69,7 +69,7 @@ def answers(world, role: str) -> list[Answer]:
 
 
 # The public pages: the same for every anonymous reader, so cacheable.
-PUBLIC_VIEWS = ("portal:*", "oparl:*", "meetings:verify")
+PUBLIC_VIEWS = ("portal:*", "oparl:*", "meetings:verify", "meetings:signing_*")
 
 
 def private_problems(role: str, found: list[Answer]) -> list[str]:

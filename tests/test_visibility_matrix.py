@@ -465,6 +465,8 @@ PAGES: dict[str, Callable[[dict], list[Cell]] | str] = {
     "meetings:external_justering*": "an external justerare's one-time invitation link: the token is "
     "the access, refused alike for everyone when it is not one; tests/test_oidc_signing.py",
     "meetings:verify": lambda w: _public_pages(w, "meetings:verify"),
+    "meetings:signing_ocsp": lambda w: _public_pages(w, "meetings:signing_ocsp"),
+    "meetings:signing_crl": lambda w: _public_pages(w, "meetings:signing_crl"),
     "meetings:login": _login_page,
     "meetings:logout": "POST only; it signs out whoever posts it",
     "attendance:sheet": _sheet_pages,

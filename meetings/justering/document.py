@@ -139,7 +139,10 @@ def justering_apply_signature(
     """Add one signer's signature to the protokoll of record (an incremental update).
 
     The first signature is the certification signature; it permits only the signing of
-    the fields that were pre-created at freezing.
+    the fields that were pre-created at freezing. With a timestamp authority each signature
+    is timestamped with its validation data embedded (B-LT), and the last one is followed by
+    the document timestamp (B-LTA), in the same update of the file: once every signature is
+    recorded the protokoll's files no longer change (audit/locks.py).
     """
     with justering.signed_file.open("rb") as handle:
         current = handle.read()
@@ -156,6 +159,9 @@ def justering_apply_signature(
         certify=first,
         assurance=assurance,
     )
+    last = not justering.signatures.filter(signed_at__isnull=True).exclude(pk=signature.pk).exists()
+    if last:
+        signed = signing.pdf_archive_timestamp(signed)
     name = justering.signed_file.name.rsplit("/", 1)[-1]
     justering.signed_file.save(name, ContentFile(signed), save=False)
     justering.signed_sha256 = hashlib.sha256(signed).hexdigest()

@@ -260,10 +260,7 @@ def _protokoll_apply(*, signature: Signature, meeting, assurance: signing.Assura
             _("You have already signed this protokoll."), code=SigningRefusal.ALREADY_SIGNED
         )
     justering = Justering.objects.select_for_update().get(pk=signature.justering_id)
-    if signing.signing_ca_exists():
-        # A signer without a login (an external justerare) is named by their provider's subject.
-        external = "" if signature.person.user_id else f"oidc:{assurance.subject}"
-        signing.person_certificate_issue(person=signature.person, external_subject=external)
+    # The backend issues a certificate for this signature alone, from the assurance.
     justering_apply_signature(
         justering=justering,
         signature=signature,
@@ -304,10 +301,11 @@ def protokoll_bestyrk(*, signature: Signature, user, password: str) -> list[Rend
         )
     if not user.check_password(password or ""):
         raise ValidationError(_("The password is not correct."), code=SigningRefusal.WRONG_PASSWORD)
-    if signing.signing_ca_exists():
-        signing.person_certificate_issue(person=signature.person)
+    assurance = signing.Assurance.local_password(user=user, name=signature.person.full_name)
     return [
-        protokollsutdrag_personal_bestyrkande(paragraph=paragraph, person=signature.person)
+        protokollsutdrag_personal_bestyrkande(
+            paragraph=paragraph, person=signature.person, assurance=assurance
+        )
         for paragraph in meeting.paragraphs.order_by("order", "number")
     ]
 
@@ -374,6 +372,7 @@ def paragraph_immediate_justering_sign(*, paragraph: Paragraph, user, password: 
         first=not state.signed,
         reason=_("Omedelbar justering of %(paragraph)s as %(role)s")
         % {"paragraph": paragraph.label, "role": signature.get_role_display()},
+        assurance=signing.Assurance.local_password(user=user, name=signature.person.full_name),
     )
     state.signed.add(signature.pk)
     if state.complete:

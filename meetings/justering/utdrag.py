@@ -69,11 +69,21 @@ def certified_copy_possible(*, justering: Justering | None) -> bool:
     return justering is not None and signing.signing_ca_exists()
 
 
-def _sign_as(pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool) -> bytes:
-    if signing.signing_ca_exists():
+def _sign_as(
+    pdf: bytes, *, person, field_name: str, reason: str, location: str, certify: bool, assurance=None
+) -> bytes:
+    """A person's signature: with `assurance` (how they just authenticated) on a certificate
+    for this signature alone; without, on their long-lived certificate."""
+    if assurance is None and signing.signing_ca_exists():
         signing.person_certificate_issue(person=person)
     return signing.pdf_sign(
-        pdf, person=person, field_name=field_name, reason=reason, location=location, certify=certify
+        pdf,
+        person=person,
+        field_name=field_name,
+        reason=reason,
+        location=location,
+        certify=certify,
+        assurance=assurance,
     )
 
 
@@ -192,7 +202,9 @@ def protokollsutdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
         )
 
 
-def protokollsutdrag_personal_bestyrkande(*, paragraph: Paragraph, person) -> RenderedDocument:
+def protokollsutdrag_personal_bestyrkande(
+    *, paragraph: Paragraph, person, assurance=None
+) -> RenderedDocument:
     """The secretary's own bestyrkande of one §'s extract, signed with her certificate (the
     caller has checked that she is the justering's secretary and re-entered her password)."""
     paragraph = _paragraph_for_document(paragraph)
@@ -207,13 +219,17 @@ def protokollsutdrag_personal_bestyrkande(*, paragraph: Paragraph, person) -> Re
         paragraph,
         content_hash=content_hash,
         certifier=person,
-        sign=lambda pdf, field_name: _sign_as(
-            pdf,
-            person=person,
-            field_name=field_name,
-            reason=_("Bestyrkande: I certify that the extract is a true copy of the protokoll"),
-            location=meeting.committee.organisation.name,
-            certify=True,
+        # Her signature completes the extract: its archive timestamp follows (B-LTA with a TSA).
+        sign=lambda pdf, field_name: signing.pdf_archive_timestamp(
+            _sign_as(
+                pdf,
+                person=person,
+                field_name=field_name,
+                reason=_("Bestyrkande: I certify that the extract is a true copy of the protokoll"),
+                location=meeting.committee.organisation.name,
+                certify=True,
+                assurance=assurance,
+            )
         ),
     )
 
@@ -325,7 +341,7 @@ def immediate_utdrag_get_or_create(*, paragraph: Paragraph) -> RenderedDocument:
 
 
 def immediate_utdrag_apply_signature(
-    *, document: RenderedDocument, signature: Signature, first: bool, reason: str
+    *, document: RenderedDocument, signature: Signature, first: bool, reason: str, assurance=None
 ) -> None:
     """Add one signer's signature to the extract (the first one certifies it)."""
     with document.file.open("rb") as handle:
@@ -339,6 +355,7 @@ def immediate_utdrag_apply_signature(
         reason=reason,
         location=signature.justering.meeting.committee.organisation.name,
         certify=first,
+        assurance=assurance,
     )
     _store(document, signed, PurePath(document.file.name).name)
     document.save(update_fields=["file", "sha256"])

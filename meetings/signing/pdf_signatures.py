@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from meetings.signing import longterm
 from meetings.signing.assurance import Assurance
 from meetings.signing.certificates import (
     SigningError,
@@ -32,6 +33,7 @@ from meetings.signing.certificates import (
     _seal_current,
     person_certificate_current,
     seal_certificate_issue,
+    signature_certificate_issue,
     signing_ca_certificate,
     signing_ca_exists,
     signing_dir,
@@ -61,6 +63,7 @@ class SigningKey:
     key_pem: bytes
     name: str
     seal: bool
+    encrypted: bool = True  # a kept key is encrypted with PARAGRAF_SIGNING_PASSPHRASE
 
 
 class SignerBackend(ABC):
@@ -170,7 +173,9 @@ def _sign_pdf(
     )
     signer = signers.SimpleSigner(
         signing_cert=cert,
-        signing_key=load_private_key_from_pemder_data(key.key_pem, passphrase=_passphrase()),
+        signing_key=load_private_key_from_pemder_data(
+            key.key_pem, passphrase=_passphrase() if key.encrypted else None
+        ),
         cert_registry=SimpleCertificateStore.from_certs([ca_cert]),
     )
     meta = signers.PdfSignatureMetadata(
@@ -185,9 +190,15 @@ def _sign_pdf(
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     out = signers.PdfSigner(
-        meta, signer=signer, stamp_style=_stamp_style(name=key.name, seal=key.seal)
+        meta,
+        signer=signer,
+        stamp_style=_stamp_style(name=key.name, seal=key.seal),
+        timestamper=longterm.timestamper(),
     ).sign_pdf(writer, existing_fields_only=True)
-    return out.getvalue()
+    signed = out.getvalue()
+    if longterm.tsa_configured():  # B-T: add the validation data at once (B-LT)
+        signed = longterm.embed_validation_data(signed)
+    return signed
 
 
 def _signing_key(row, *, name: str, seal: bool) -> SigningKey:
@@ -200,8 +211,12 @@ def _signing_key(row, *, name: str, seal: bool) -> SigningKey:
 
 
 class LocalCertificateBackend(SignerBackend):
-    """Signs with certificates from the organisation's own CA (PAdES B-B): a person's for the
-    login linked to them now, or the organisation's e-sigill."""
+    """Signs with certificates from the organisation's own CA: for a signer who authenticated
+    (`assurance`), a certificate for that signature alone, whose key is used once and never
+    kept; without an assurance (direct callers only), the person's long-lived certificate for
+    the login linked to them now; or the organisation's e-sigill. With PARAGRAF_TSA_URL each
+    signature is timestamped and its validation data embedded (B-LT), and a seal gets its
+    archive timestamp at once (B-LTA); without it they are B-B (meetings/signing/longterm.py)."""
 
     def sign(
         self,
@@ -214,6 +229,30 @@ class LocalCertificateBackend(SignerBackend):
         certify: bool,
         assurance: Assurance | None = None,
     ) -> bytes:
+        if assurance is not None:
+            # A certificate for this signature alone; its key never leaves this function.
+            cert, private_key = signature_certificate_issue(person=person, assurance=assurance)
+            key = SigningKey(
+                cert.public_bytes(serialization.Encoding.PEM),
+                private_key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ),
+                person.full_name,
+                False,
+                encrypted=False,
+            )
+            del private_key
+            return _outside_event_loop(
+                _sign_pdf,
+                pdf,
+                key=key,
+                field_name=field_name,
+                reason=reason,
+                location=location,
+                certify=certify,
+            )
         row = person_certificate_current(person=person)
         if row is None:
             raise SigningError(
@@ -231,9 +270,11 @@ class LocalCertificateBackend(SignerBackend):
         seal_certificate_issue(organisation=organisation)  # once, or again for a new CA
         row = _seal_current(organisation=organisation)
         key = _signing_key(row, name=organisation.name, seal=True)
-        return _outside_event_loop(
+        sealed = _outside_event_loop(
             _sign_pdf, pdf, key=key, field_name=field_name, reason=reason, location=location, certify=certify
         )
+        # A sealed document is complete when sealed: its archive timestamp at once (B-LTA).
+        return _outside_event_loop(longterm.document_timestamp, sealed)
 
 
 def signer_backend() -> SignerBackend:
@@ -305,3 +346,9 @@ def pdf_seal(
         location=location,
         certify=certify,
     )
+
+
+def pdf_archive_timestamp(pdf: bytes) -> bytes:
+    """The document timestamp over a document whose last signer is done, with its validation
+    data (PAdES B-LTA); without a timestamp authority the document as it is (B-B)."""
+    return _outside_event_loop(longterm.document_timestamp, pdf)

@@ -19,7 +19,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from meetings.models import SigningCertificate
-from meetings.signing.certificates import _registry, _validation_context
+from meetings.signing.certificates import _registry, _trust_roots, _validation_context
 from meetings.signing.pdf_signatures import _outside_event_loop
 
 
@@ -55,6 +55,16 @@ class SignatureReport:
     revoked_at: dt.datetime | None = None
     revocation_reason: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # PAdES baseline level (meetings/signing/longterm.py): "B-B", "B-T", "B-LT" or "B-LTA".
+    level: str = "B-B"
+    timestamp_at: dt.datetime | None = None  # the signature timestamp's time (B-T and up)
+    timestamp_trusted: bool = False
+    archived_at: dt.datetime | None = None  # the first later document timestamp (B-LTA)
+    # How the signer authenticated (a certificate per signature's RFC 7773 extension).
+    provider: str = ""
+    assurance_level: str = ""
+    authenticated_at: dt.datetime | None = None
+    valid_until: dt.datetime | None = None  # the certificate's notAfter
 
     @property
     def ok(self) -> bool:
@@ -96,11 +106,14 @@ def problem_text(problem: str, *, report: SignatureReport | None = None) -> str:
 # --- Verification ---------------------------------------------------------------------------
 
 
-def pdf_verify(pdf: bytes) -> list[SignatureReport]:
+def pdf_verify(pdf: bytes, *, moment: dt.datetime | None = None) -> list[SignatureReport]:
     """Validate every signature of a PDF against the organisation's CA (and configured roots)
     and the certificate registry: per signature, who signed (a person or the e-sigill), the
-    certificate's serial and issue date, and where it does not hold, why."""
-    found = _outside_event_loop(_pdf_verify, pdf)
+    certificate's serial and issue date, its PAdES level, timestamp and the signer's
+    authentication, and where it does not hold, why. `moment` validates as at another time
+    (a signature timestamped and archived still holds after its certificate expired); document
+    timestamps are not listed (they show as the signatures' level and archive time)."""
+    found = _outside_event_loop(_pdf_verify, pdf, moment)
     return [_with_registry(report) for report in found]
 
 
@@ -108,7 +121,53 @@ def _serial_hex(cert) -> str:
     return f"{cert.serial_number:x}"
 
 
-def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
+def _dss_kwargs(reader) -> dict:
+    """The certificates, OCSP answers and CRLs embedded in the document's DSS."""
+    from pyhanko.sign.validation import DocumentSecurityStore
+    from pyhanko.sign.validation.errors import NoDSSFoundError
+
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except (NoDSSFoundError, KeyError):
+        return {}
+    context = dss.as_validation_context({})
+    return {
+        "other_certs": list(dss.load_certs()),
+        "ocsps": list(context.ocsps),
+        "crls": list(context.crls),
+    }
+
+
+def _context(roots, dss: dict, *, moment: dt.datetime | None, historic: bool = False) -> ValidationContext:
+    return ValidationContext(
+        trust_roots=roots,
+        allow_fetching=False,
+        moment=moment,
+        # Validating in the past: the OCSP answer embedded after the signature proves the
+        # certificate was not revoked when it was made (it was produced just after).
+        retroactive_revinfo=historic,
+        **dss,
+    )
+
+
+def _has_revinfo(dss: dict, cert) -> bool:
+    for response in dss.get("ocsps", []):
+        try:
+            basic = response["response_bytes"]["response"].parsed
+            for single in basic["tbs_response_data"]["responses"]:
+                if single["cert_id"]["serial_number"].native == cert.serial_number:
+                    return True
+        except (KeyError, ValueError, TypeError):
+            continue
+    return any(crl.issuer == cert.issuer for crl in dss.get("crls", []))
+
+
+def _pdf_verify(pdf: bytes, moment: dt.datetime | None = None) -> list[SignatureReport]:
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    from meetings.signing import longterm
+    from meetings.signing.certificates import certificate_assurance
+
     context = _validation_context()
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -118,11 +177,64 @@ def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
         if reports:
             return reports
         raise
+    signer_roots = _trust_roots()
+    ts_roots = longterm.tsa_trust_roots()
+    dss = _dss_kwargs(reader)
+    at = moment or dt.datetime.now(dt.UTC)
+    # The document timestamps: each checked at its own time with the validation data embedded
+    # after it, and counted while its authority's certificate has not expired at `at` (then a
+    # newer document timestamp must cover it; docs/signing.md).
+    archives = []
+    for embedded in embedded_signatures:
+        if embedded.sig_object_type != "/DocTimeStamp":
+            continue
+        try:
+            when = embedded.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+            status = validate_pdf_timestamp(
+                embedded, _context(ts_roots, dss, moment=when, historic=True), skip_diff=True
+            )
+            if (
+                status.intact
+                and status.valid
+                and status.trusted
+                and status.signing_cert.not_valid_after >= at
+            ):
+                archives.append((embedded.signed_revision, status.timestamp))
+        except Exception:  # noqa: BLE001 - an unreadable timestamp proves nothing
+            continue
     reports = []
     for embedded in embedded_signatures:
+        if embedded.sig_object_type == "/DocTimeStamp":
+            continue
         try:
             cert = embedded.signer_cert
-            status = validate_pdf_signature(embedded, context)
+            token = longterm.signature_timestamp_token(embedded.signed_data)
+            notes: list[str] = []
+            later = [when for revision, when in archives if revision > embedded.signed_revision]
+            archived_at = min(later) if later else None
+            if token is not None:
+                # The signer's certificate and the timestamp's are checked when the timestamp says
+                # the signature was made, with the validation data embedded just after it; the
+                # timestamp's certificate must not have expired by `at` unless a document
+                # timestamp covers it.
+                ts_time = longterm.token_time(token)
+                status = validate_pdf_signature(
+                    embedded,
+                    _context(signer_roots, dss, moment=ts_time, historic=True),
+                    ts_validation_context=_context(ts_roots, dss, moment=ts_time, historic=True),
+                )
+            else:
+                status = validate_pdf_signature(embedded, _context(signer_roots, dss, moment=at))
+                claimed = embedded.self_reported_timestamp
+                if not status.trusted and claimed and cert.not_valid_after < at:
+                    # B-B with an expired certificate: only the signer's own claim of the time.
+                    status = validate_pdf_signature(embedded, _context(signer_roots, dss, moment=claimed))
+                    notes.append(
+                        _(
+                            "The signature has no timestamp: its time is the signer's own claim, and "
+                            "the certificate was checked at that time."
+                        )
+                    )
         except Exception:  # noqa: BLE001 - the CMS in /Contents cannot be parsed: altered bytes
             reports.append(
                 SignatureReport(
@@ -140,6 +252,17 @@ def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
             continue
         subject = cert.subject.native
         intact, valid, trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
+        timestamp = status.timestamp_validity
+        timestamp_trusted = bool(
+            timestamp
+            and timestamp.intact
+            and timestamp.valid
+            and timestamp.trusted
+            and (archived_at is not None or timestamp.signing_cert.not_valid_after >= at)
+        )
+        if token is not None and not timestamp_trusted:
+            trusted = False
+            notes.append(_("The signature timestamp could not be validated: its authority is not trusted."))
         problem = ""
         if not intact:
             problem = Problem.CHANGED
@@ -151,6 +274,20 @@ def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
             signed_at = embedded.self_reported_timestamp
         except Exception:  # noqa: BLE001
             signed_at = None
+        level = "B-B"
+        if token is not None:
+            level = "B-T"
+            if _has_revinfo(dss, cert):
+                level = "B-LTA" if archived_at else "B-LT"
+        else:
+            notes.append(
+                _(
+                    "PAdES B-B: no timestamp authority was used, so the signature cannot be validated "
+                    "once its certificate has expired except by the signer's own claim of the time."
+                )
+            )
+        assurance = certificate_assurance(cert) if trusted else None
+        modification = status.modification_level.name if status.modification_level else ""
         reports.append(
             SignatureReport(
                 field_name=embedded.field_name,
@@ -158,8 +295,9 @@ def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
                 signed_at=signed_at,
                 intact=intact and valid,
                 trusted=trusted,
-                covers_whole_document=status.coverage.name == "ENTIRE_FILE",
-                modification_level=status.modification_level.name if status.modification_level else "",
+                # The whole file, or only validation data and timestamps after it.
+                covers_whole_document=status.coverage.name == "ENTIRE_FILE" or modification == "LTA_UPDATES",
+                modification_level=modification,
                 certifying=embedded.docmdp_level is not None,
                 problem=problem,
                 serial=_serial_hex(cert),
@@ -167,6 +305,15 @@ def _pdf_verify(pdf: bytes) -> list[SignatureReport]:
                 organisation=subject.get("organization_name", ""),
                 account=subject.get("user_id", ""),
                 seal=subject.get("organizational_unit_name", "") == "e-sigill",
+                notes=tuple(notes),
+                level=level,
+                timestamp_at=timestamp.timestamp if timestamp is not None else None,
+                timestamp_trusted=timestamp_trusted,
+                archived_at=archived_at,
+                provider=assurance["provider"] if assurance else "",
+                assurance_level=assurance["level"] if assurance else "",
+                authenticated_at=assurance["authenticated_at"] if assurance else None,
+                valid_until=cert.not_valid_after,
             )
         )
     return reports
@@ -252,7 +399,8 @@ def _with_registry(report: SignatureReport) -> SignatureReport:
     problem = report.problem
     if row.revoked_at is not None:
         changes.update(revoked_at=row.revoked_at, revocation_reason=row.revocation_reason)
-        if report.signed_at is not None and report.signed_at < row.revoked_at:
+        made_at = report.timestamp_at if report.timestamp_trusted else report.signed_at
+        if made_at is not None and made_at < row.revoked_at:
             notes.append(
                 _("The certificate was revoked later (%(when)s: %(reason)s); the signature was made before.")
                 % {

@@ -11,7 +11,7 @@ from .identity import (
 )
 from .justering import immediate_justering, justering_sign, protokoll_pdf, protokollsutdrag_pdf
 from .members import absence, document_download, home, kallelse_pdf, meeting_detail
-from .verify import verify
+from .verify import signing_crl, signing_ocsp, verify
 
 __all__ = [
     "absence",
@@ -28,5 +28,7 @@ __all__ = [
     "meeting_detail",
     "protokoll_pdf",
     "protokollsutdrag_pdf",
+    "signing_crl",
+    "signing_ocsp",
     "verify",
 ]

@@ -7,11 +7,12 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .. import signing
@@ -99,3 +100,38 @@ def verify(request: HttpRequest) -> HttpResponse:
         }
     status = 400 if request.method == "POST" and not form.is_valid() else 200
     return render(request, "meetings/verify.html", {"form": form, "result": result}, status=status)
+
+
+# --- The signing CA's revocation source (meetings/signing/revocation.py) ----------------------
+
+OCSP_REQUEST_LIMIT = 10_000  # bytes: an OCSP request is a few hundred
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def signing_ocsp(request: HttpRequest) -> HttpResponse:
+    """Public: the OCSP responder of the organisation's signing CA (RFC 6960), named in every
+    certificate it issues. POST an application/ocsp-request; a GET says what this is."""
+    if request.method == "GET":
+        return HttpResponse(
+            _("The OCSP responder of the signing CA: POST an OCSP request (application/ocsp-request)."),
+            content_type="text/plain; charset=utf-8",
+        )
+    if not signing.signing_ca_exists():
+        raise Http404("There is no signing CA.")
+    body = request.body[: OCSP_REQUEST_LIMIT + 1]
+    if len(body) > OCSP_REQUEST_LIMIT:
+        return HttpResponse(status=413)
+    from ..signing.revocation import ocsp_answer
+
+    return HttpResponse(ocsp_answer(body), content_type="application/ocsp-response")
+
+
+@require_http_methods(["GET"])
+def signing_crl(request: HttpRequest) -> HttpResponse:
+    """Public: the certificate revocation list of the organisation's signing CA (DER)."""
+    if not signing.signing_ca_exists():
+        raise Http404("There is no signing CA.")
+    from ..signing.revocation import crl_der
+
+    return HttpResponse(crl_der(), content_type="application/pkix-crl")

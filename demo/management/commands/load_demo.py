@@ -594,18 +594,25 @@ class DemoLoader:
         with translation.override(settings.LANGUAGE_CODE):
             role = signature.get_role_display()
             reason = gettext("Justering of the protokoll as %(role)s") % {"role": role}
-        justering_apply_signature(justering=justering, signature=signature, reason=reason)
+        # As if the signer had entered their password: a certificate for this signature alone,
+        # saying the assurance was a local password.
+        assurance = signing.Assurance.local_password(
+            user=signature.person.user, name=signature.person.full_name
+        )
+        justering_apply_signature(
+            justering=justering, signature=signature, reason=reason, assurance=assurance
+        )
         signature.signed_at = signed_at
         signature.signed_by = signature.person.user
         signature.certificate_subject = signature.person.full_name
-        signature.save(update_fields=["signed_at", "signed_by", "certificate_subject"])
+        recorded = assurance.record_on(signature)
+        signature.save(update_fields=["signed_at", "signed_by", "certificate_subject", *recorded])
 
     @staticmethod
     def ensure_certificate(person: Person) -> None:
-        """The person's signing certificate for their login (issued again if the registry's
-        names someone else or another login). A seed signer without a demo login gets an
-        inactive login of their own (no usable password): every personal certificate is bound
-        to an account."""
+        """The signer's login: a seed signer without a demo login gets an inactive login of their
+        own (no usable password), since every personal certificate names an account. The
+        certificate itself is issued per signature, when signing."""
         if person.user_id is None:
             user, created = get_user_model().objects.get_or_create(
                 username=f"signerare-{slugify(person.full_name)}",
@@ -621,7 +628,6 @@ class DemoLoader:
                 user.save(update_fields=["password"])
             person.user = user
             person.save(update_fields=["user"])
-        signing.person_certificate_issue(person=person)
 
     @staticmethod
     def backdate_transitions(meeting: Meeting, when: dict) -> None:

@@ -1,3 +1,4 @@
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,13 +16,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the PDF to verify")
+        parser.add_argument(
+            "--at",
+            help="validate as at this time (ISO 8601, e.g. 2050-01-01T00:00:00+00:00) instead of now",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            reports = signing.pdf_verify(path.read_bytes())
+            moment = dt.datetime.fromisoformat(options["at"]) if options.get("at") else None
+            if moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.UTC)
+            reports = signing.pdf_verify(path.read_bytes(), moment=moment)
         except Exception as error:  # a broken or non-PDF file: say so plainly
             raise CommandError(f"{path} could not be read as a PDF: {error}") from error
         if not reports:
@@ -41,6 +49,22 @@ class Command(BaseCommand):
                 f"{'covers the whole file' if report.covers_whole_document else 'later revisions follow'}"
                 f"{', certifying' if report.certifying else ''}"
             )
+            level = f"   PAdES {report.level}"
+            if report.timestamp_at:
+                level += f", timestamp {report.timestamp_at.isoformat(timespec='seconds')}"
+                level += "" if report.timestamp_trusted else " (NOT TRUSTED)"
+            else:
+                level += ", no timestamp (the time is the signer's own claim)"
+            if report.archived_at:
+                level += f", document timestamp {report.archived_at.isoformat(timespec='seconds')}"
+            self.stdout.write(level)
+            if report.assurance_level:
+                when = (
+                    report.authenticated_at.isoformat(timespec="seconds") if report.authenticated_at else "?"
+                )
+                self.stdout.write(
+                    f"   authenticated with assurance {report.assurance_level} at {report.provider}, {when}"
+                )
             if report.problem:
                 self.stdout.write(f"   does not hold ({report.problem}): {report.reason}")
             for note in report.notes:

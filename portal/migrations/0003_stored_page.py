@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('meetings', '0011_paragraph_series_and_per_meeting_numbering'),
-        ('portal', '0001_initial'),
+        ('portal', '0002_search_entry_newest'),
     ]
 
     operations = [
