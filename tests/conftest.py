@@ -22,8 +22,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
-# The test PKI's timestamp authority and OCSP responder (tests/fixtures_pki.py).
-pytest_plugins = ["tests.fixtures_pki"]
+# The test PKI's timestamp authority and OCSP responder (tests/fixtures_pki.py), and a real
+# OpenID Connect provider (node, oidc-provider: tests/fixtures_oidc.py), for the tests that ask.
+pytest_plugins = ["tests.fixtures_pki", "tests.fixtures_oidc"]
 
 # Playwright's sync API keeps an asyncio loop in the main thread; without this,
 # Django refuses ORM calls made by the test while a browser is open.
@@ -31,8 +32,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-# A real OpenID Connect provider (node, oidc-provider), for the tests that ask for it.
-pytest_plugins = ["tests.fixtures_oidc"]
 
 # --- Parallel runs (pytest-xdist) -------------------------------------------------------------
 #
