@@ -221,6 +221,18 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
                 process.wait()
 
 
+@pytest.fixture(autouse=True)
+def celery_join_allowed():
+    """Each test starts outside any task. Celery marks "inside a task" in one process-wide flag
+    while an eager task runs (`denied_join_result`) and puts back the value it found; when two
+    threads run eager tasks at once (a live_server's request threads both committing), the
+    later one puts back the other's True and it stays, so every later `result.get()` in the
+    process refused ("Never call result.get() within a task!")."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @pytest.fixture
 def run_in_worker(celery_worker_process):
     """Return ``run(task, *args, timeout=30, **kwargs)`` that executes in the real worker.
