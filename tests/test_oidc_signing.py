@@ -340,3 +340,48 @@ def test_an_expired_or_replaced_invitation_is_refused(client, world, oidc):
     refused = client.get(reverse("meetings:external_justering", args=[new_token]))
     assert refused.status_code == 404 and b'id="invitation-refused"' in refused.content
     assert client.get(reverse("meetings:external_justering", args=["nonsense"])).status_code == 404
+
+
+# --- The whole of issue 16 at once ------------------------------------------------------------
+
+
+@pytest.mark.skipif(not shutil.which("pdfsig"), reason="poppler-utils")
+def test_an_external_justerare_signs_through_the_provider_and_the_protokoll_is_b_lta_after_expiry(
+    client, world, oidc, tsa, django_capture_on_commit_callbacks, tmp_path
+):
+    """A justerare with no Paragraf account gets the invitation, authenticates at the real
+    OpenID provider and signs last; with the real TSA the protokoll ends at PAdES B-LTA and
+    still validates, with pyHanko and pdfsig, at a moment after every signing certificate
+    expired."""
+    import datetime as dt
+    import subprocess
+
+    from meetings.justering.services import protokoll_sign
+
+    # The ordförande and the secretary sign with their passwords first (local assurance).
+    for user in (world.chair, world.secretary):
+        protokoll_sign(signature=world.signature_of(user.person), user=user, password="pw-for-tests-1")
+    # The guest signs last, from the e-mailed link, through the provider.
+    path = _send_invitation(client, world, django_capture_on_commit_callbacks)
+    answer, _params, _ = _provider_round(client, oidc, client.post(path), "anna")
+    done = _finish(client, answer)
+    assert b'id="sign-done"' in done.content, done.context.get("error")
+    world.meeting.refresh_from_db()
+    assert world.meeting.status in Meeting.Status.JUSTERAT_OR_LATER
+    with world.meeting.justering.signed_file.open("rb") as handle:
+        pdf = handle.read()
+
+    later = timezone.now() + signing.SIGNATURE_CERTIFICATE_LIFETIME + dt.timedelta(days=30)
+    reports = signing.pdf_verify(pdf, moment=later)
+    assert [r.signer for r in reports] == ["Rachel De Basso", "Josefine Colliander", "Anna Gäst"]
+    for report in reports:
+        assert report.valid_until < later  # expired by then
+        assert report.ok and report.trusted and report.intact, (report.signer, report.problem, report.notes)
+        assert report.level == "B-LTA"
+    guest = reports[-1]
+    assert (guest.provider, guest.assurance_level) == (oidc.issuer, LOA3)
+
+    file = tmp_path / "protokoll.pdf"
+    file.write_bytes(pdf)
+    out = subprocess.run(["pdfsig", str(file)], capture_output=True, text=True).stdout
+    assert out.count("Signature Validation: Signature is Valid.") == 3, out
