@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from weasyprint import HTML
 
 from meetings import signing
+from meetings.models import SigningCertificate
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,9 @@ def signers(signing_dir):
             ("Therese", "Petersson"),
         ]
     ]
-    call_command("signing_setup", stdout=io.StringIO())
+    # Long-lived personal certificates only for the people named (the path of a signer backend
+    # that signs without an assurance, which these tests exercise).
+    call_command("signing_setup", *[f"--person={p.pk}" for p in people], stdout=io.StringIO())
     return people
 
 
@@ -124,8 +127,16 @@ def test_a_person_without_certificate_cannot_sign(signers):
         signing.pdf_sign(pdf, person=stranger, field_name="f", reason="Justering")
 
 
+def test_signing_setup_issues_no_personal_certificate_unless_asked(signing_dir):
+    OrganisationFactory()
+    person = PersonFactory(user=UserFactory(username="utan-certifikat"))
+    call_command("signing_setup", stdout=io.StringIO())
+    assert signing.person_certificate_current(person=person) is None
+    assert not SigningCertificate.objects.filter(kind=SigningCertificate.Kind.PERSON).exists()
+
+
 def test_signing_setup_is_idempotent(signers, signing_dir):
     before = {p.name: p.read_bytes() for p in signing_dir.rglob("*.pem")}
-    call_command("signing_setup", stdout=io.StringIO())
+    call_command("signing_setup", *[f"--person={p.pk}" for p in signers], stdout=io.StringIO())
     after = {p.name: p.read_bytes() for p in signing_dir.rglob("*.pem")}
     assert before == after

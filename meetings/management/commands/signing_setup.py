@@ -6,11 +6,14 @@ from meetings import signing
 
 class Command(BaseCommand):
     help = (
-        "Create the organisation's signing CA (once), its e-sigill certificate, and a signing "
-        "certificate for every person who has a login, bound to that login (or only for the "
-        "people named with --person ID). Each is recorded in the certificate registry; keys are "
-        "kept in PARAGRAF_SIGNING_DIR, encrypted with PARAGRAF_SIGNING_PASSPHRASE. Safe to run "
-        "again: valid certificates are kept unless --replace is given."
+        "Create the organisation's signing CA (once) and its e-sigill certificate. People need no "
+        "certificate of their own: each signature gets one, issued for it alone from how the "
+        "signer authenticated (docs/signing.md), so the server keeps no personal keys. --person "
+        "ID issues a long-lived personal certificate bound to the person's login, only for those "
+        "named (for a signer backend that signs without an assurance). Each is recorded in the "
+        "certificate registry; keys are kept in PARAGRAF_SIGNING_DIR, encrypted with "
+        "PARAGRAF_SIGNING_PASSPHRASE. Safe to run again: valid certificates are kept unless "
+        "--replace is given."
     )
 
     def add_arguments(self, parser):
@@ -38,9 +41,7 @@ class Command(BaseCommand):
         signing.signing_ca_create(organisation_name=organisation.name, replace=options["replace"])
         state = "kept" if existed and not options["replace"] else "created"
         self.stdout.write(f"Signing CA for {organisation.name}: {state} in {signing.signing_dir()}")
-        people = Person.objects.filter(user__isnull=False)
-        if options["person"]:
-            people = Person.objects.filter(pk__in=options["person"])
+        people = Person.objects.filter(pk__in=options["person"] or [])
         signing.seal_certificate_issue(organisation=organisation, replace=options["replace"])
         self.stdout.write(f"  e-sigill: {signing.seal_name(organisation.name)}")
         for person in people.order_by("pk"):
