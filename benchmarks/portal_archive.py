@@ -1,4 +1,6 @@
 """A synthetic protokoll archive for the portal benchmarks: committees × years × meetings × §§.
+(Over 400 lines: one COPY writer per table of the archive, kept together so that the rows
+stay consistent with each other.)
 
 Two sizes are measured (benchmarks/portal_measure.py):
 

@@ -2,6 +2,9 @@
 
 With nothing set, Paragraf runs embedded: an SQLite file under .local/, Celery
 tasks executed in-process, e-mail printed to the console. See .env.example.
+
+Over 400 lines because every setting is here, each with the comment that says what it does;
+splitting them would hide one setting from the next.
 """
 
 import json

@@ -135,6 +135,8 @@ ADMINISTERED: dict[str, Rule] = {
     "meetings.anslag": _by("committee"),
     "meetings.jointposting": _by("anslag__committee"),
     "meetings.appeal": _by("paragraph__meeting__committee"),
+    # An external justerare's one-time signing link: sent from the workspace, never edited here.
+    "meetings.signinginvitation": _nothing,
     "meetings.rendereddocument": _by("meeting__committee"),
     "meetings.kallelsedispatch": _by("meeting__committee"),
     "meetings.kallelsedelivery": _by("dispatch__meeting__committee"),
@@ -149,6 +151,9 @@ ADMINISTERED: dict[str, Rule] = {
     "attendance.reservation": _by("paragraph__meeting__committee"),
     # portal
     "portal.searchentry": _by("committee"),
+    # The stored public pages of published protokoll (portal/prerender.py): made and replaced by
+    # the system alone, never edited in the admin.
+    "portal.storedpage": _nothing,
     # oparl: what the API has served (oparl/records.py); not in the admin.
     "oparl.record": _nothing,
     # Logins, groups and permissions are the identity administrator's, never a secretary's.

@@ -1,4 +1,6 @@
 """The organisation's signing CA and the certificates it issues, recorded in the registry
+(over 400 lines: the CA, the three kinds of certificate and their revocation share the
+registry's rules, which belong in one place)
 `SigningCertificate`: a certificate per signature (issued for one signature from an
 `Assurance`, short-lived, its key used once and never stored), a person's long-lived
 certificate (only for callers that pass no assurance; issued only for the login linked to the
