@@ -106,10 +106,12 @@ def _ca_key():
     a few hundred milliseconds, and every signature now needs it: its certificate and the OCSP
     answer embedded after it)."""
     key_path, _cert_path = _ca_paths()
-    stat = key_path.stat()
-    marker = (str(key_path), stat.st_mtime_ns, stat.st_size)
+    pem = key_path.read_bytes()
+    # Keyed by the file's content (not its path and time: a CA made again in the same place, or
+    # copied back with its times, must never sign with the key of the one before).
+    marker = (hashlib.sha256(pem).hexdigest(), _passphrase())
     if _ca_key_cache.get("marker") != marker:
-        _ca_key_cache["key"] = serialization.load_pem_private_key(key_path.read_bytes(), _passphrase())
+        _ca_key_cache["key"] = serialization.load_pem_private_key(pem, _passphrase())
         _ca_key_cache["marker"] = marker
     return _ca_key_cache["key"]
 

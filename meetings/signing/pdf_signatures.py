@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.db import connections
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -298,14 +299,32 @@ def _outside_event_loop(function, *args, **kwargs):
 
     pyHanko's synchronous API calls asyncio.run(), which refuses to run in a thread that
     already has a running loop (an ASGI worker, or Playwright's sync API in the tests).
-    There the work goes to a short-lived thread of its own (which does no database work).
+    There the work goes to a short-lived thread of its own, which uses the caller's database
+    connections (the caller waits meanwhile): what it reads (the certificate registry, for the
+    OCSP answers embedded after a signature) is what the caller's open transaction sees,
+    certificates issued in it included; and in the caller's language.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return function(*args, **kwargs)
+    shared = [connections[alias] for alias in connections]
+    language = translation.get_language()  # also the caller's language (thread-local)
+
+    def in_thread():
+        for connection in shared:
+            connection.inc_thread_sharing()
+            connections[connection.alias] = connection
+        try:
+            with translation.override(language):
+                return function(*args, **kwargs)
+        finally:
+            for connection in shared:
+                del connections[connection.alias]
+                connection.dec_thread_sharing()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args, **kwargs).result()
+        return pool.submit(in_thread).result()
 
 
 def pdf_sign(
