@@ -51,7 +51,17 @@ class InvitationRefusal:
 
 
 def token_hash(token: str) -> str:
+    """What is stored of a one-time link's token (the token itself only goes in the e-mail)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_own_address(person: Person, by) -> bool:
+    """Whether `person`'s e-mail address is the inviting user's own (or her person's): an
+    invitation goes to the person themselves, never to the one who sends it."""
+    if by is None or not person.email:
+        return False
+    own = {by.email.lower()} | ({by.person.email.lower()} if hasattr(by, "person") else set())
+    return person.email.lower() in own - {""}
 
 
 def invitation_url(token: str) -> str:
@@ -82,17 +92,12 @@ def login_invitation_check(*, person: Person, by=None) -> None:
             code=InvitationRefusal.NO_EMAIL,
             params={"person": person.full_name},
         )
-    if by is not None:
-        own = {by.email.lower()} | ({by.person.email.lower()} if hasattr(by, "person") else set())
-        if person.email.lower() in own - {""}:
-            raise ValidationError(
-                _(
-                    "The e-mail address of %(person)s is your own: an invitation goes to the "
-                    "person themselves."
-                ),
-                code=InvitationRefusal.OWN_ADDRESS,
-                params={"person": person.full_name},
-            )
+    if is_own_address(person, by):
+        raise ValidationError(
+            _("The e-mail address of %(person)s is your own: an invitation goes to the person themselves."),
+            code=InvitationRefusal.OWN_ADDRESS,
+            params={"person": person.full_name},
+        )
     if _login_for_address(person.email) is not None:
         raise ValidationError(
             _(

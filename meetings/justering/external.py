@@ -15,7 +15,6 @@ its SHA-256.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -29,15 +28,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from committees import oidc
+from committees.invitations import is_own_address, token_hash
 from meetings import signing
 from meetings.errors import SigningRefusal
 from meetings.models import Meeting, Signature, SigningInvitation
 
 from .services import identity_assurance, protokoll_sign_with_identity
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def signing_invitation_url(token: str) -> str:
@@ -73,14 +69,12 @@ def signing_invitation_check(*, signature: Signature, by=None) -> None:
             code=SigningRefusal.NO_EMAIL,
             params={"name": person.full_name},
         )
-    if by is not None:
-        own = {by.email.lower()} | ({by.person.email.lower()} if hasattr(by, "person") else set())
-        if person.email.lower() in own - {""}:
-            raise ValidationError(
-                _("The e-mail address of %(name)s is your own: an invitation goes to the signer themselves."),
-                code=SigningRefusal.OWN_ADDRESS,
-                params={"name": person.full_name},
-            )
+    if is_own_address(person, by):
+        raise ValidationError(
+            _("The e-mail address of %(name)s is your own: an invitation goes to the signer themselves."),
+            code=SigningRefusal.OWN_ADDRESS,
+            params={"name": person.full_name},
+        )
 
 
 @transaction.atomic
