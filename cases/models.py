@@ -141,6 +141,17 @@ class Document(Confidentiality):
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    # A reviderad handling names the version it replaces: a member's private annotations of the
+    # old version are shown on the pages the new one still has (reading.services).
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+        help_text=_("The earlier version of this handling that this one replaces (reviderad handling)."),
+    )
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
     # For OParl File.sha512Checksum; filled at upload, or by `oparl.records` for older files.
     sha512 = models.CharField(_("SHA-512"), max_length=128, blank=True)

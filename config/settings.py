@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "oparl",
     "workspace",
     "archive",
+    "reading",  # the members' reading view and their private annotations
     "alerts",  # bevakning: the public's e-mail subscriptions (after the portal: its signals first)
     "audit",
     "operations",

@@ -156,6 +156,9 @@ ADMINISTERED: dict[str, Rule] = {
     "portal.storedpage": _nothing,
     # oparl: what the API has served (oparl/records.py); not in the admin.
     "oparl.record": _nothing,
+    # reading: a member's private annotations are their own alone; no one administers them, not
+    # even a superuser (PRIVATE below), and they are not in the admin.
+    "reading.annotation": _nothing,
     # Logins, groups and permissions are the identity administrator's, never a secretary's.
     "auth.user": _identity_admin_or(_nothing),
     "auth.group": _nothing,
@@ -170,8 +173,14 @@ CHOOSABLE: dict[str, Rule] = {
 }
 
 
+# Models no one administers, superusers included: a member's own private rows.
+PRIVATE = frozenset({"reading.annotation"})
+
+
 def _rows(user, model: type[Model], rule: Rule, registers: bool) -> QuerySet:
     queryset = model._default_manager.all()
+    if model._meta.label_lower in PRIVATE:
+        return queryset.none()
     if user.is_superuser:
         return queryset
     matching = model._default_manager.filter(rule(committees_administered(user, registers=registers), user))
