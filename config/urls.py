@@ -18,6 +18,7 @@ urlpatterns = [
     path("oparl/v1.1/", include("oparl.urls")),
     path("konto/", include("committees.urls_account")),  # two-step verification
     path("bevakning/", include("alerts.urls")),  # the public's e-mail subscriptions
+    path("", include("reading.urls")),  # the reading view and private annotations
     path("", include("meetings.urls")),  # the members' pages: /mina-sammantraden/, /konto/, ...
     path("", include("portal.urls")),  # the public portal: /, /anslagstavla/, /protokoll/, ...
 ]
