@@ -242,6 +242,11 @@ RULES: list[tuple[str, object]] = [
     ("meetings:meeting", MEMBER),
     ("meetings:kallelse", MEMBER),
     ("meetings:document", MEMBER),
+    # The reading view and the member's own private annotations (reading/).
+    ("reading:read", MEMBER),
+    ("reading:annotations", MEMBER),
+    ("reading:annotation_delete", MEMBER_POST),
+    ("reading:export", SIGNED_IN),
     ("meetings:absence", MEMBER_POST),
     ("meetings:protokoll", PROTOKOLL_READER),
     ("meetings:protokollsutdrag", PROTOKOLL_READER),
@@ -559,6 +564,7 @@ def build_world() -> World:
         "language": "en",
         "reset_uid": "MQ",
         "reset_token": "no-such-token",
+        "client_id": "00000000-0000-4000-8000-000000000000",
     }
     return World(
         users=users,
@@ -636,6 +642,7 @@ KWARGS = {
     "path": "no_such_path",
     "code": "language",
     "uidb64": "reset_uid",
+    "client_id": "client_id",
     "token": "reset_token",
 }
 # Where a pk is not a meeting: view name (glob) → kwarg → key of `World.values`.

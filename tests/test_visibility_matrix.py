@@ -252,7 +252,7 @@ def _kallelse_pages(w: dict) -> list[Cell]:
     ]
 
 
-def _document_pages(w: dict) -> list[Cell]:
+def _document_pages(w: dict, name: str = "meetings:document") -> list[Cell]:
     def downloadable(meeting, document):
         return lambda user: visibility.documents_visible_to(user, meeting).filter(pk=document.pk).exists()
 
@@ -264,7 +264,7 @@ def _document_pages(w: dict) -> list[Cell]:
     ]
     return [
         Cell(
-            reverse("meetings:document", args=[w[m].pk, w[d].pk]),
+            reverse(name, args=[w[m].pk, w[d].pk]),
             f"{m}/{d}",
             downloadable(w[m], w[d]),
             readers,
@@ -455,6 +455,16 @@ PAGES: dict[str, Callable[[dict], list[Cell]] | str] = {
     "meetings:meeting": _meeting_pages,
     "meetings:kallelse": _kallelse_pages,
     "meetings:document": _document_pages,
+    # The reading view and the member's own annotations: the handling's own question
+    # (documents_visible_to); the annotations themselves are only the owner's
+    # (tests/test_reading_annotations.py).
+    "reading:annotations": lambda w: _document_pages(w, "reading:annotations"),
+    "reading:read": "the reading view of a handling: documents_visible_to as meetings:document (404 "
+    "also without a PDF file); tests/test_reading_annotations.py",
+    "reading:annotation_delete": "DELETE of the member's own annotation behind documents_visible_to; "
+    "tests/test_reading_annotations.py and tests/test_permission_matrix.py",
+    "reading:export": "the member's own annotations only (Annotation.objects.of); "
+    "tests/test_reading_annotations.py",
     "meetings:absence": _absence_pages,
     "meetings:protokoll": _protokoll_pages,
     "meetings:protokollsutdrag": _utdrag_pages,
