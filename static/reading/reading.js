@@ -3,7 +3,7 @@
 const root = document.getElementById("reading");
 const pdfjs = await import(root.dataset.pdfjs);
 pdfjs.GlobalWorkerOptions.workerSrc = root.dataset.worker;
-const csrf = (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1] || "";
+const csrf = root.dataset.csrf; // the CSRF cookie is HttpOnly (config/settings.py): the page carries the token
 const view = document.getElementById("reading-page-view");
 const pageInput = document.getElementById("reading-page");
 const status = document.getElementById("reading-status");
