@@ -110,6 +110,13 @@ function selectionRects() {
   return { rects, quote: selection.toString() };
 }
 
+// Typing the note moves the focus and clears the selection: keep the last one made on the page.
+let lastPicked = null;
+document.addEventListener("selectionchange", () => {
+  const picked = selectionRects();
+  if (picked) lastPicked = { ...picked, page: pageNumber };
+});
+
 function go(number) {
   pageNumber = Math.min(pdf.numPages, Math.max(1, number));
   render();
@@ -117,12 +124,15 @@ function go(number) {
 
 const note = document.getElementById("reading-note");
 document.getElementById("reading-highlight").addEventListener("click", () => {
-  const picked = selectionRects();
+  const current = selectionRects();
+  const picked = current || (lastPicked && lastPicked.page === pageNumber ? lastPicked : null);
+  lastPicked = null;
   if (!picked) {
     status.textContent = "Markera först text på sidan.";
     return;
   }
-  save({ client_id: crypto.randomUUID(), page: pageNumber, kind: "highlight", ...picked, text: note.value,
+  save({ client_id: crypto.randomUUID(), page: pageNumber, kind: "highlight", rects: picked.rects,
+    quote: picked.quote, text: note.value,
     updated_at: new Date().toISOString() });
   note.value = "";
 });
