@@ -26,6 +26,9 @@ def test_member_saves_reads_offline_and_notes_sync(live_server, browser):
     context = browser.new_context(locale="sv-SE", viewport={"width": 360, "height": 740})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(f"{live_server.url}/konto/logga-in/")
         page.fill("#id_username", user.username)
@@ -39,6 +42,8 @@ def test_member_saves_reads_offline_and_notes_sync(live_server, browser):
         )
         page.evaluate("navigator.serviceWorker.ready")
         page.reload()  # now controlled by the worker
+        page.wait_for_timeout(1000)
+        assert not errors, errors
         page.click("[data-offline-save]")
         page.wait_for_selector("[data-offline-status]:has-text('Sparad för läsning offline')")
 

@@ -93,6 +93,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     script = _static_source("offline/store.js") + "\n" + _static_source("offline/sw.js")
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = SCOPE
+    response.service_worker = True  # its own CSP (config.middleware): its fetch() reaches this site
     patch_cache_control(response, no_cache=True, max_age=0)
     return response
 
