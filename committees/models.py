@@ -169,6 +169,14 @@ class Committee(models.Model):
             "A year with a protokoll sent for justering keeps the numbering it has."
         ),
     )
+    offline_confidential_allowed = models.BooleanField(
+        _("confidential handlingar may be saved offline"),
+        default=False,
+        help_text=_(
+            "Members may save the confidential handlingar of this committee's meetings in their "
+            "browser for reading offline (encrypted, removed after the meeting and at logout)."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

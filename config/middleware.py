@@ -164,6 +164,9 @@ def csp_hash(script: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
+SERVICE_WORKER_POLICY = {"default-src": ["'none'"], "connect-src": ["'self'"]}
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """settings.CONTENT_SECURITY_POLICY on every response. Only the admin (and the protokoll
     preview inside it) is relaxed: inline styles (the admin and the prose editor set style
@@ -177,6 +180,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
         content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if not report_only and getattr(response, "service_worker", False):
+            # The members' service worker (meetings/views/offline.py): its policy governs its
+            # own fetch(), which must reach this site (the files' policy forbids every fetch).
+            parts.config, parts.update, parts.replace = SERVICE_WORKER_POLICY, None, None
+            return parts
         if not report_only and content_type != "text/html":
             parts.config, parts.update, parts.replace = FILE_POLICY_DIRECTIVES, None, None
             return parts

@@ -270,6 +270,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        "worker-src": [SELF],  # the members' service worker (/sw.js) and PDF.js's worker
+        "manifest-src": [SELF],  # /manifest.webmanifest
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

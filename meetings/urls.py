@@ -1,7 +1,6 @@
 """The members' pages and their login, and the public verification page. Paths are Swedish:
 they are what members see."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from committees.oidc_views import LoginView
@@ -13,6 +12,10 @@ app_name = "meetings"
 urlpatterns = [
     path("mina-sammantraden/", views.home, name="home"),
     path("mina-sammantraden/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("mina-sammantraden/<int:pk>/offline.json", views.offline_manifest, name="offline_manifest"),
+    path("mina-sammantraden/offline/", views.offline_page, name="offline_page"),
+    path("manifest.webmanifest", views.webmanifest, name="webmanifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("mina-sammantraden/<int:pk>/kallelse.pdf", views.kallelse_pdf, name="kallelse"),
     path(
         "mina-sammantraden/<int:pk>/handlingar/<int:document_pk>/",
@@ -59,5 +62,5 @@ urlpatterns = [
         LoginView.as_view(),
         name="login",
     ),
-    path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/logga-ut/", views.LogoutView.as_view(), name="logout"),
 ]

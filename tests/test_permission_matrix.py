@@ -240,6 +240,13 @@ RULES: list[tuple[str, object]] = [
     ("meetings:home", SIGNED_IN),
     ("attendance:mine", SIGNED_IN),
     ("meetings:meeting", MEMBER),
+    # Offline reading (meetings/views/offline.py): what to store of a meeting is the meeting
+    # page's answer; the fallback page for any signed-in user; the web app manifest and the
+    # service worker name no one.
+    ("meetings:offline_manifest", MEMBER),
+    ("meetings:offline_page", SIGNED_IN),
+    ("meetings:webmanifest", PUBLIC),
+    ("meetings:service_worker", PUBLIC),
     ("meetings:kallelse", MEMBER),
     ("meetings:document", MEMBER),
     # The reading view and the member's own private annotations (reading/).

@@ -240,6 +240,18 @@ def _meeting_pages(w: dict) -> list[Cell]:
     ]
 
 
+def _offline_manifest_pages(w: dict) -> list[Cell]:
+    # What to store offline of a meeting: the meeting page's answer (its contents are
+    # documents_offline_for's: tests/test_offline_views.py).
+    def visible(meeting):
+        return lambda user: visibility.meeting_visible_to(user, meeting)
+
+    return [
+        Cell(reverse("meetings:offline_manifest", args=[w[key].pk]), key, visible(w[key]), readers)
+        for key, readers in (("frozen", OF_A), ("draft", OF_A), ("summoned_b", OF_B))
+    ]
+
+
 def _kallelse_pages(w: dict) -> list[Cell]:
     def agenda(meeting):
         return lambda user: (
@@ -454,6 +466,10 @@ PAGES: dict[str, Callable[[dict], list[Cell]] | str] = {
     "meetings:home": lambda w: _own_pages(w, "meetings:home"),
     "meetings:meeting": _meeting_pages,
     "meetings:kallelse": _kallelse_pages,
+    "meetings:offline_manifest": _offline_manifest_pages,
+    "meetings:offline_page": lambda w: _own_pages(w, "meetings:offline_page"),
+    "meetings:webmanifest": lambda w: _public_pages(w, "meetings:webmanifest"),
+    "meetings:service_worker": lambda w: _public_pages(w, "meetings:service_worker"),
     "meetings:document": _document_pages,
     # The reading view and the member's own annotations: the handling's own question
     # (documents_visible_to); the annotations themselves are only the owner's

@@ -10,6 +10,9 @@ ersättare, secretary or tjänsteperson (`Committee.objects.for_member`). The an
 - `documents_visible_to(user, meeting)`: the handlingar of the meeting's agenda the user may
   download: all of them, the confidential ones too (members need them to decide), once the
   agenda is visible; none otherwise.
+- `documents_offline_for(user, meeting)` / `kallelse_offline_allowed(meeting)`: what of that a
+  member may save in the browser for reading offline: the confidential handlingar (and the
+  kallelse that holds them) only where the committee allows it (`offline_confidential_allowed`).
 - `protokoll_meetings_visible_to(user)`: the meetings whose protokoll of record (and its
   protokollsutdrag) the user may read: their committees', the committees they are secretary
   of (superusers: all), and the meetings where they are one of the signers.
@@ -76,6 +79,31 @@ def documents_visible_to(user, meeting) -> QuerySet:
     if not (agenda_visible(meeting) and meeting_visible_to(user, meeting)):
         return documents.none()
     return documents.filter(attachments__agenda_item__meeting=meeting).distinct()
+
+
+def documents_offline_for(user, meeting) -> QuerySet:
+    """The handlingar of `documents_visible_to` the user may save in the browser for reading
+    offline: all of them when the committee allows confidential handlingar offline
+    (`Committee.offline_confidential_allowed`), else only those that are not confidential and
+    are attached to no confidential item of the meeting."""
+    documents = documents_visible_to(user, meeting)
+    if meeting.committee.offline_confidential_allowed:
+        return documents
+    secret_items = Q(attachments__agenda_item__meeting=meeting, attachments__agenda_item__confidential=True)
+    return documents.exclude(confidential=True).exclude(pk__in=documents.filter(secret_items).values("pk"))
+
+
+def meeting_has_confidential(meeting) -> bool:
+    """Whether the meeting's agenda has a confidential item or handling (what decides whether
+    the members' kallelse, which holds them all, may be saved offline)."""
+    secret = Q(confidential=True) | Q(attachments__document__confidential=True)
+    return meeting.agenda_items.filter(secret).exists()
+
+
+def kallelse_offline_allowed(meeting) -> bool:
+    """The members' kallelse PDF holds every item and handling, the confidential ones too: it
+    may be saved offline when there is none, or when the committee allows confidential ones."""
+    return meeting.committee.offline_confidential_allowed or not meeting_has_confidential(meeting)
 
 
 def protokoll_meetings_visible_to(user) -> QuerySet:

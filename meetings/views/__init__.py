@@ -11,9 +11,11 @@ from .identity import (
 )
 from .justering import immediate_justering, justering_sign, protokoll_pdf, protokollsutdrag_pdf
 from .members import absence, document_download, home, kallelse_pdf, meeting_detail
+from .offline import LogoutView, offline_manifest, offline_page, service_worker, webmanifest
 from .verify import signing_crl, signing_ocsp, verify
 
 __all__ = [
+    "LogoutView",
     "absence",
     "document_download",
     "external_justering",
@@ -26,9 +28,13 @@ __all__ = [
     "justering_sign",
     "kallelse_pdf",
     "meeting_detail",
+    "offline_manifest",
+    "offline_page",
     "protokoll_pdf",
     "protokollsutdrag_pdf",
+    "service_worker",
     "signing_crl",
     "signing_ocsp",
     "verify",
+    "webmanifest",
 ]
