@@ -17,6 +17,8 @@
 
   function csrf() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var carrier = document.querySelector("[data-csrf]");
+    if (!input && carrier) { return carrier.dataset.csrf; }
     return input ? input.value : "";
   }
 
@@ -187,7 +189,7 @@
     saveButton.hidden = false;
     removeButton.hidden = !record;
     statusLine.textContent = record
-      ? text.savedText.replace("%(size)s", size(record.bytes)).replace("%(when)s", when(record.saved_at)).replace("%(expires)s", when(record.expires_at))
+      ? text.savedText.replace("{size}", size(record.bytes)).replace("{when}", when(record.saved_at)).replace("{expires}", when(record.expires_at))
       : text.notSavedText;
     if (banner) { banner.hidden = !(record && !navigator.onLine); }
   }

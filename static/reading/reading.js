@@ -15,9 +15,31 @@ let annotations = [];
 document.getElementById("reading-count").textContent = `/ ${pdf.numPages}`;
 pageInput.max = pdf.numPages;
 
+// With the offline store (static/offline/offline.js) notes are kept on the device and queued
+// while there is no network, and sent when it is back.
+const offline = window.ParagrafOffline;
+const meetingPk = root.dataset.meeting;
+const documentPk = root.dataset.document;
+
 async function load() {
+  if (offline) {
+    annotations = await offline.annotations(meetingPk, documentPk);
+    return;
+  }
   const response = await fetch(root.dataset.annotations, { credentials: "same-origin" });
   annotations = (await response.json()).annotations;
+}
+
+async function keepOffline(annotation, kind) {
+  if (kind === "delete") {
+    await offline.deleteAnnotation(meetingPk, documentPk, annotation);
+    annotations = annotations.filter((a) => a.client_id !== annotation);
+  } else {
+    await offline.queueAnnotation(meetingPk, documentPk, annotation);
+    annotations = annotations.filter((a) => a.client_id !== annotation.client_id).concat([annotation]);
+  }
+  status.textContent = root.dataset.queued;
+  await render();
 }
 
 async function render() {
@@ -71,12 +93,26 @@ async function render() {
 }
 
 async function save(annotation) {
-  const response = await fetch(root.dataset.annotations, {
+  annotation.updated_at = annotation.updated_at || new Date().toISOString();
+  if (offline && !navigator.onLine) {
+    await keepOffline(annotation, "upsert");
+    return;
+  }
+  let response;
+  try {
+    response = await fetch(root.dataset.annotations, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
     body: JSON.stringify(annotation),
   });
+  } catch (error) {
+    if (offline) {
+      await keepOffline(annotation, "upsert");
+      return;
+    }
+    throw error;
+  }
   const body = await response.json();
   if (!response.ok) {
     status.textContent = body.error;
@@ -88,6 +124,10 @@ async function save(annotation) {
 }
 
 async function removeAnnotation(clientId) {
+  if (offline && !navigator.onLine) {
+    await keepOffline(clientId, "delete");
+    return;
+  }
   await fetch(`${root.dataset.annotations}${clientId}/`, {
     method: "DELETE",
     credentials: "same-origin",
