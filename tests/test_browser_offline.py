@@ -45,7 +45,7 @@ def test_member_saves_reads_offline_and_notes_sync(live_server, browser):
         page.wait_for_timeout(1000)
         assert not errors, errors
         page.click("[data-offline-save]")
-        page.wait_for_selector("[data-offline-status]:has-text('kB')")
+        page.wait_for_selector("[data-offline-status]:has-text('Sparad för läsning offline')")
 
         context.set_offline(True)
         page.reload()
